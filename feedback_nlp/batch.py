@@ -1,0 +1,137 @@
+"""Batch scoring of a file: read, analyse, write, with rejected rows accounted for and memory kept flat."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .io import InputReader, JsonlSink, Record, Rejected, group_conversations, open_sink, rejected_path
+from .pipeline import Pipeline, worker_pool
+from .schema import Analysis
+
+
+@dataclass
+class RunStats:
+    rows_in: int = 0
+    scored: int = 0
+    rejected: int = 0
+    truncated: int = 0
+    conversations_grouped: bool = False
+    elapsed: float = 0.0
+    categories: Counter = field(default_factory=Counter)
+    sentiment_sum: float = 0.0
+    sentiment_n: int = 0
+    reject_reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.scored / self.elapsed if self.elapsed else 0.0
+
+    def observe(self, doc: Analysis) -> None:
+        self.scored += 1
+        self.truncated += int(doc.truncated)
+        if doc.category:
+            self.categories[doc.category] += 1
+        if doc.sentiment_score is not None:
+            self.sentiment_sum += doc.sentiment_score
+            self.sentiment_n += 1
+
+
+@dataclass
+class BatchOptions:
+    batch_size: int = 256
+    workers: int = 1
+    include_tokens: bool = False
+    conversation_col: str | None = None
+    speaker_col: str = "speaker"
+    order_col: str | None = None
+
+
+def _batches(items: Iterable[Record | Rejected], size: int) -> Iterator[tuple[list[Record], list[Rejected]]]:
+    records: list[Record] = []
+    rejected: list[Rejected] = []
+    for item in items:
+        (records if isinstance(item, Record) else rejected).append(item)
+        if len(records) >= size:
+            yield records, rejected
+            records, rejected = [], []
+    if records or rejected:
+        yield records, rejected
+
+
+def _analyze_serial(nlp: Pipeline, batches) -> Iterator[tuple[list[Record], list[Rejected], list[Analysis]]]:
+    for records, rejected in batches:
+        yield records, rejected, nlp.analyze_batch([r.data for r in records])
+
+
+def _analyze_parallel(nlp: Pipeline, batches, workers: int):
+    """At most 2 batches per worker in flight, so a huge file never piles up in memory."""
+    from .pipeline import _worker_analyze
+
+    with worker_pool(nlp, workers) as pool:
+        in_flight: deque = deque()
+        for records, rejected in batches:
+            in_flight.append((records, rejected, pool.apply_async(_worker_analyze, (([r.data for r in records], 0),))))
+            if len(in_flight) >= 2 * workers:
+                done_records, done_rejected, result = in_flight.popleft()
+                yield done_records, done_rejected, result.get()
+        while in_flight:
+            done_records, done_rejected, result = in_flight.popleft()
+            yield done_records, done_rejected, result.get()
+
+
+def analyze_file(
+    nlp: Pipeline,
+    reader: InputReader,
+    output: str | Path,
+    options: BatchOptions | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    on_batch: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> RunStats:
+    """Score every record of `reader` into `output`; rows that cannot be scored go to `<output>.rejected.jsonl`."""
+    options = options or BatchOptions()
+    stats = RunStats(conversations_grouped=options.conversation_col is not None)
+    started = time.perf_counter()
+    items: Iterable[Record | Rejected] = reader
+    if options.conversation_col:
+        items = group_conversations(reader, options.conversation_col, options.speaker_col, options.order_col)
+
+    def counted(source):
+        for item in source:
+            if isinstance(item, Rejected) or not stats.conversations_grouped:
+                stats.rows_in += 1
+            else:
+                stats.rows_in += len(item.data.get("turns", []))
+            yield item
+
+    batches = _batches(counted(items), options.batch_size)
+    runner = (
+        _analyze_parallel(nlp, batches, options.workers) if options.workers > 1 else _analyze_serial(nlp, batches)
+    )
+    with open_sink(output, leading_columns=["id"]) as sink, JsonlSink(rejected_path(output)) as rejects:
+        last_bytes = 0
+        for records, rejected, docs in runner:
+            reject_rows = [r.to_dict() for r in rejected]
+            scored_rows = []
+            for record, doc in zip(records, docs, strict=True):
+                if doc.error is not None:
+                    reject_rows.append(Rejected(record.line, doc.error_code or "error", doc.error, doc.id).to_dict())
+                else:
+                    stats.observe(doc)
+                    scored_rows.append(doc.to_dict(include_tokens=options.include_tokens))
+            for row in reject_rows:
+                stats.reject_reasons[row["code"]] += 1
+            stats.rejected += len(reject_rows)
+            rejects.write(reject_rows)
+            sink.write(scored_rows)
+            if on_batch is not None and scored_rows:
+                on_batch(scored_rows)
+            if on_progress is not None:
+                on_progress(reader.bytes_read - last_bytes)
+                last_bytes = reader.bytes_read
+    stats.elapsed = time.perf_counter() - started
+    return stats

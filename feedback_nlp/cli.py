@@ -1,0 +1,234 @@
+"""The `feedback-nlp` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__, errors
+
+app = typer.Typer(
+    name="feedback-nlp",
+    help="Analyse Chinese customer feedback and call-centre transcripts: category, sentiment, emotion, "
+    "satisfaction, and trends over time.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console()
+err = Console(stderr=True)
+
+PipelineOption = Annotated[
+    Optional[Path],
+    typer.Option("--pipeline", "-p", help="Pipeline file (TOML). Default: the shipped pipelines/default.toml."),
+]
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    parquet = "parquet"
+    txt = "txt"
+
+
+def _load_pipeline(path: Path | None, text_col: str = "text", id_col: str = "id", explain: bool = False):
+    from .pipeline import load
+
+    nlp = load(path)
+    # The readers hand records over with the chosen columns already renamed to `id` and `text`.
+    nlp.parser.text_field, nlp.parser.id_field = "text", "id"
+    if explain and nlp.has_pipe("category"):
+        nlp.get_pipe("category").explain = True
+    return nlp
+
+
+def _fail(exc: errors.FeedbackNLPError) -> None:
+    err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def analyze(
+    input: Annotated[Path, typer.Argument(help="Input file: .csv .tsv .json .jsonl .parquet or .txt (one text per line).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file; .csv, .jsonl or .parquet by its extension.")],
+    text_col: Annotated[str, typer.Option(help="Column (or JSON field) holding the text.")] = "text",
+    id_col: Annotated[str, typer.Option(help="Column holding the record id; the row number when it is missing.")] = "id",
+    input_format: Annotated[Optional[InputFormat], typer.Option("--format", help="Input format, when the extension does not tell.")] = None,
+    encoding: Annotated[str, typer.Option(help="Input encoding: auto (UTF-8 with or without BOM, else GB18030/GBK, per line), or a name such as gbk.")] = "auto",
+    conversation_col: Annotated[Optional[str], typer.Option(help="For a long table with one utterance per row: the column that groups rows into conversations.")] = None,
+    speaker_col: Annotated[str, typer.Option(help="With --conversation-col: the speaker column (客户/坐席/customer/agent…).")] = "speaker",
+    turn_col: Annotated[Optional[str], typer.Option(help="With --conversation-col: the column that orders turns (turn number or time).")] = None,
+    txt_records: Annotated[str, typer.Option(help="For .txt input: 'lines' (one text per line) or 'blocks' (blank-line separated transcripts).")] = "lines",
+    pipeline: PipelineOption = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per batch.")] = 256,
+    tokens: Annotated[bool, typer.Option("--tokens", help="Include the segmented words in the output.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Add the terms that contributed most to each predicted category.")] = False,
+    store: Annotated[Optional[Path], typer.Option(help="Also append the scored records to this DuckDB results store.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+) -> None:
+    """Score a file of texts or transcripts and write one output row per input record.
+
+    Rows that cannot be scored (bad encoding, broken CSV quoting, empty text, invalid JSON…) are written with their
+    line number and reason to OUTPUT.rejected.jsonl, so rows in = rows out + rejected. The output appears only when
+    the run completes (it is written to a temporary file first).
+    """
+    from .batch import BatchOptions, analyze_file
+    from .io import InputReader, ReaderOptions
+    from .io.writers import output_format
+
+    try:
+        output_format(output)
+        nlp = _load_pipeline(pipeline, explain=explain)
+        reader = InputReader(
+            input,
+            ReaderOptions(
+                format=input_format.value if input_format else None,
+                encoding=encoding,
+                text_col=text_col,
+                id_col=id_col,
+                txt_records=txt_records,
+            ),
+        )
+        options = BatchOptions(
+            batch_size=batch_size, workers=workers, include_tokens=tokens,
+            conversation_col=conversation_col, speaker_col=speaker_col, order_col=turn_col,
+        )
+        on_batch = None
+        results_store = None
+        if store is not None:
+            from .store import ResultsStore
+
+            results_store = ResultsStore(store)
+            on_batch = results_store.append
+        show_progress = not quiet and sys.stderr.isatty()
+        if show_progress:
+            from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+            with Progress(
+                "[progress.description]{task.description}", BarColumn(), "[progress.percentage]{task.percentage:>3.0f}%",
+                TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True,
+            ) as bar:
+                task = bar.add_task(f"Scoring {input.name}", total=reader.total_bytes)
+                stats = analyze_file(nlp, reader, output, options, lambda n: bar.advance(task, n), on_batch)
+        else:
+            stats = analyze_file(nlp, reader, output, options, None, on_batch)
+        if results_store is not None:
+            results_store.close()
+    except errors.FeedbackNLPError as exc:
+        _fail(exc)
+        return
+    if not quiet:
+        _print_summary(stats, input, output)
+
+
+def _print_summary(stats, input: Path, output: Path) -> None:
+    from rich.table import Table
+
+    from .io import rejected_path
+
+    table = Table(title=f"feedback-nlp analyze {input.name}", show_header=False, title_justify="left")
+    unit = "utterance rows" if stats.conversations_grouped else "rows"
+    table.add_row(f"{unit} in", f"{stats.rows_in:,}")
+    table.add_row("scored" + (" conversations" if stats.conversations_grouped else ""), f"{stats.scored:,}")
+    reasons = ", ".join(f"{code} {n}" for code, n in stats.reject_reasons.most_common())
+    table.add_row("rejected", f"{stats.rejected:,}" + (f"  ({reasons})" if reasons else ""))
+    if stats.truncated:
+        table.add_row("truncated (kept)", f"{stats.truncated:,}")
+    table.add_row("elapsed", f"{stats.elapsed:.1f} s  ({stats.docs_per_second:,.0f} records/s)")
+    if stats.categories:
+        total = sum(stats.categories.values())
+        mix = "  ".join(f"{c} {n / total:.0%}" for c, n in stats.categories.most_common())
+        table.add_row("categories", mix)
+    if stats.sentiment_n:
+        table.add_row("mean sentiment", f"{stats.sentiment_sum / stats.sentiment_n:+.2f}")
+    table.add_row("output", str(output))
+    table.add_row("rejected rows", str(rejected_path(output)))
+    out.print(table)
+
+
+@app.command()
+def tag(
+    pipeline: PipelineOption = None,
+    text_col: Annotated[str, typer.Option(help="JSON field holding the text, for JSON input lines.")] = "text",
+    id_col: Annotated[str, typer.Option(help="JSON field holding the id.")] = "id",
+    explain: Annotated[bool, typer.Option("--explain", help="Add the terms behind each predicted category.")] = False,
+) -> None:
+    """Tag texts from standard input, one JSON line out per line in, flushed at once (for scripts).
+
+    Each input line is either plain text or a JSON object ({"text": ...} or {"id": ..., "turns": [...]}).
+    A line that cannot be analysed gives {"id": ..., "error": "..."} and tagging goes on.
+    """
+    try:
+        nlp = _load_pipeline(pipeline, explain=explain)
+    except errors.FeedbackNLPError as exc:
+        _fail(exc)
+        return
+    nlp.parser.text_field, nlp.parser.id_field = text_col, id_col
+    seen = False
+    for number, line in enumerate(sys.stdin, start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        seen = True
+        item: object = line
+        if line.lstrip().startswith("{"):
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                _emit({"id": str(number), "error": errors.invalid_json_line(exc.msg).message})
+                continue
+        doc = nlp.analyze_batch([item], first_index=number)[0]
+        _emit(doc.to_dict() if doc.error is None else {"id": doc.id, "error": doc.error})
+    if not seen:
+        err.print(errors.empty_stdin().message)
+        raise typer.Exit(code=1)
+
+
+def _emit(row: dict) -> None:
+    sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
+def info(pipeline: PipelineOption = None) -> None:
+    """Show the pipeline's components and the models it uses, with their versions, labels and metrics."""
+    try:
+        nlp = _load_pipeline(pipeline)
+    except errors.FeedbackNLPError as exc:
+        _fail(exc)
+        return
+    out.print(f"feedback-nlp {__version__}")
+    out.print(f"pipeline: {nlp.path}")
+    for name, component in nlp.components:
+        card = getattr(component, "model_info", None)
+        out.print(f"  - {name}" + (f": {json.dumps(card(), ensure_ascii=False)}" if card else ""))
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"feedback-nlp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Analyse Chinese customer feedback and call-centre transcripts."""
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

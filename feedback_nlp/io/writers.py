@@ -1,0 +1,221 @@
+"""Output sinks for CSV, JSONL and Parquet, written atomically: a temporary file renamed into place at the end.
+
+A run that is interrupted leaves no file at the output path (only a `.tmp` that is removed on error), so a file
+that exists is always complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .. import errors
+
+OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+NESTED_TYPES = (list, dict, tuple)
+
+
+def output_format(path: Path) -> str:
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise errors.unsupported_output(path, sorted(OUTPUT_FORMATS))
+    return fmt
+
+
+class AtomicFile:
+    """Write to `<path>.tmp-<pid>`, rename to `path` on `commit()`, delete the temporary file on `abort()`."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+
+    def commit(self) -> None:
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, NESTED_TYPES):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+class RecordSink:
+    """Base: fixes the column list on the first batch; keys first seen later go into an `extra` JSON column."""
+
+    def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
+        self.file = AtomicFile(Path(path))
+        self.leading = list(leading_columns or [])
+        self.columns: list[str] | None = None
+        self.count = 0
+
+    def _fix_columns(self, rows: list[dict[str, Any]]) -> list[str]:
+        seen = dict.fromkeys(self.leading)
+        for row in rows:
+            seen.update(dict.fromkeys(row))
+        return [*seen, "extra"]
+
+    def _split(self, row: dict[str, Any]) -> dict[str, Any]:
+        assert self.columns is not None
+        known = {k: row.get(k) for k in self.columns if k != "extra"}
+        extra = {k: v for k, v in row.items() if k not in known}
+        known["extra"] = json.dumps(extra, ensure_ascii=False, default=str) if extra else None
+        return known
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        self.file.abort()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class JsonlSink(RecordSink):
+    def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
+        super().__init__(path, leading_columns)
+        self._handle = open(self.file.tmp, "w", encoding="utf-8")
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        self.count += len(rows)
+
+    def close(self) -> None:
+        self._handle.close()
+        self.file.commit()
+
+    def abort(self) -> None:
+        self._handle.close()
+        super().abort()
+
+
+class CsvSink(RecordSink):
+    def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
+        super().__init__(path, leading_columns)
+        # utf-8-sig so that Excel, which many quality teams open results in, shows the Chinese correctly.
+        self._handle = open(self.file.tmp, "w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._handle)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.columns is None:
+            self.columns = self._fix_columns(rows)
+            self._writer.writerow(self.columns)
+        for row in rows:
+            cells = self._split(row)
+            self._writer.writerow([_cell(cells[c]) for c in self.columns])
+        self.count += len(rows)
+
+    def close(self) -> None:
+        if self.columns is None:
+            self._writer.writerow(self.leading or ["id"])
+        self._handle.close()
+        self.file.commit()
+
+    def abort(self) -> None:
+        self._handle.close()
+        super().abort()
+
+
+class ParquetSink(RecordSink):
+    """Nested fields (scores, turns, keywords) are stored as JSON strings, other input columns as strings."""
+
+    NUMERIC = {
+        "category_confidence", "sentiment_score", "sentiment_start", "sentiment_end", "sentiment_shift",
+        "satisfaction", "resolution", "escalation_risk",
+    }
+
+    def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
+        super().__init__(path, leading_columns)
+        self._writer = None
+        self._schema = None
+
+    def _arrow_schema(self):
+        import pyarrow as pa
+
+        fields = []
+        for name in self.columns or []:
+            if name in self.NUMERIC:
+                fields.append(pa.field(name, pa.float64()))
+            elif name == "truncated":
+                fields.append(pa.field(name, pa.bool_()))
+            else:
+                fields.append(pa.field(name, pa.string()))
+        return pa.schema(fields)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not rows:
+            return
+        if self.columns is None:
+            self.columns = self._fix_columns(rows)
+            self._schema = self._arrow_schema()
+            self._writer = pq.ParquetWriter(self.file.tmp, self._schema)
+        columns: dict[str, list[Any]] = {c: [] for c in self.columns}
+        for row in rows:
+            cells = self._split(row)
+            for name in self.columns:
+                columns[name].append(self._typed(name, cells[name]))
+        self._writer.write_table(pa.Table.from_pydict(columns, schema=self._schema))
+        self.count += len(rows)
+
+    def _typed(self, name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if name in self.NUMERIC:
+            return float(value)
+        if name == "truncated":
+            return bool(value)
+        if isinstance(value, NESTED_TYPES):
+            return json.dumps(value, ensure_ascii=False, default=str)
+        return value if isinstance(value, str) else str(value)
+
+    def close(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self.columns = self.leading or ["id"]
+            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in self.columns}), self.file.tmp)
+        else:
+            self._writer.close()
+        self.file.commit()
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        super().abort()
+
+
+def open_sink(path: str | Path, leading_columns: list[str] | None = None) -> RecordSink:
+    path = Path(path)
+    fmt = output_format(path)
+    sink_class = {"csv": CsvSink, "jsonl": JsonlSink, "parquet": ParquetSink}[fmt]
+    return sink_class(path, leading_columns)
+
+
+def rejected_path(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + ".rejected.jsonl")

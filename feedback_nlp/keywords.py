@@ -1,0 +1,58 @@
+"""Per-contact keywords: TF-IDF over the segmented customer words, with jieba's IDF table and our stop-words."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from .registry import register
+from .schema import Analysis
+from .segment import load_stopwords
+
+_CONTENT = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
+
+
+@lru_cache(maxsize=1)
+def jieba_idf() -> tuple[dict[str, float], float]:
+    """jieba's IDF table (word -> idf) and its median, used for words the table does not know."""
+    import jieba.analyse
+
+    path = Path(jieba.analyse.__file__).parent / "idf.txt"
+    table: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, value = line.partition(" ")
+        if value:
+            table[word] = float(value)
+    values = sorted(table.values())
+    return table, values[len(values) // 2]
+
+
+def is_content_word(token: str, stopwords: frozenset[str]) -> bool:
+    return len(token) >= 2 and token not in stopwords and bool(_CONTENT.match(token))
+
+
+@register("keywords")
+class KeywordExtractor:
+    """Top-k keywords of the customer's side of each contact."""
+
+    def __init__(self, top_k: int = 5):
+        self.top_k = top_k
+        self.stopwords = load_stopwords()
+        self.idf, self.default_idf = jieba_idf()
+
+    def extract(self, tokens: list[str]) -> list[str]:
+        counts = Counter(t for t in tokens if is_content_word(t, self.stopwords))
+        scored = sorted(counts.items(), key=lambda kv: (-kv[1] * self.idf.get(kv[0], self.default_idf), kv[0]))
+        return [word for word, _ in scored[: self.top_k]]
+
+    def __call__(self, doc: Analysis) -> Analysis:
+        return self.pipe([doc])[0]
+
+    def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
+        docs = list(docs)
+        for doc in docs:
+            doc.keywords = self.extract(doc.customer_tokens)
+        return docs

@@ -1,0 +1,142 @@
+"""The analysis record: what flows through the pipeline and what every interface returns.
+
+`Analysis` plays the role of spaCy's `Doc`: the transcript parser fills `turns`, later components add their
+annotations, and `to_dict()` produces the documented output schema. A field whose component is not in the
+pipeline stays `None` and is left out of the output, so nothing pretends to have been scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CUSTOMER = "customer"
+AGENT = "agent"
+
+SCHEMA_VERSION = 1
+
+# Output fields in their documented order (README "Output schema").
+OUTPUT_FIELDS = (
+    "id",
+    "text_masked",
+    "tokens",
+    "category",
+    "category_confidence",
+    "category_scores",
+    "category_rule",
+    "category_explanation",
+    "sentiment_score",
+    "sentiment_label",
+    "sentiment_start",
+    "sentiment_end",
+    "sentiment_shift",
+    "emotion",
+    "emotion_scores",
+    "satisfaction",
+    "satisfaction_dist",
+    "resolution",
+    "resolution_dist",
+    "escalation_risk",
+    "escalation_cues",
+    "keywords",
+    "turns",
+    "truncated",
+    "error",
+)
+TURN_FIELDS = ("speaker", "text_masked", "start", "end", "sentiment_score", "sentiment_label", "emotion")
+
+
+@dataclass
+class Turn:
+    speaker: str  # "customer" or "agent"
+    text: str  # as received
+    start: float | None = None
+    end: float | None = None
+    text_norm: str = ""  # normalised, PII masked: what the models read
+    tokens: list[str] | None = None
+    sentiment_score: float | None = None
+    sentiment_label: str | None = None
+    emotion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"speaker": self.speaker, "text_masked": self.text_norm}
+        for name in ("start", "end", "sentiment_score", "sentiment_label", "emotion"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+@dataclass
+class Analysis:
+    """One contact: a plain text (a single customer turn) or a transcript."""
+
+    id: str
+    turns: list[Turn] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # every other input column, passed through
+    is_transcript: bool = False
+    truncated: bool = False
+    error: str | None = None
+    error_code: str | None = None
+
+    tokens: list[str] | None = None
+    category: str | None = None
+    category_confidence: float | None = None
+    category_scores: dict[str, float] | None = None
+    category_rule: str | None = None
+    category_explanation: list[dict[str, Any]] | None = None
+    sentiment_score: float | None = None
+    sentiment_label: str | None = None
+    sentiment_start: float | None = None
+    sentiment_end: float | None = None
+    sentiment_shift: float | None = None
+    emotion: str | None = None
+    emotion_scores: dict[str, float] | None = None
+    satisfaction: float | None = None
+    satisfaction_dist: list[float] | None = None
+    resolution: float | None = None
+    resolution_dist: list[float] | None = None
+    escalation_risk: float | None = None
+    escalation_cues: list[str] | None = None
+    keywords: list[str] | None = None
+
+    # --- views the components share -------------------------------------------------------------------------
+    @property
+    def customer_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.speaker == CUSTOMER]
+
+    @property
+    def text_masked(self) -> str:
+        if not self.is_transcript:
+            return self.turns[0].text_norm if self.turns else ""
+        return "\n".join(f"{t.speaker}: {t.text_norm}" for t in self.turns)
+
+    @property
+    def customer_text(self) -> str:
+        """The customer's side, which the category and sentiment of a contact are judged from."""
+        parts = [t.text_norm for t in self.customer_turns if t.text_norm]
+        return "\n".join(parts) if parts else "\n".join(t.text_norm for t in self.turns)
+
+    @property
+    def customer_tokens(self) -> list[str]:
+        turns = self.customer_turns or self.turns
+        return [tok for t in turns for tok in (t.tokens or [])]
+
+    def to_dict(self, include_tokens: bool = False) -> dict[str, Any]:
+        # An input column that shares a name with an output field (say a gold `category`) is kept as `input_<name>`.
+        out: dict[str, Any] = {"id": self.id}
+        out.update((f"input_{key}" if key in OUTPUT_FIELDS else key, value) for key, value in self.meta.items())
+        for name in OUTPUT_FIELDS[1:]:
+            if name == "tokens" and not include_tokens:
+                continue
+            if name == "turns":
+                if self.is_transcript:
+                    out["turns"] = [t.to_dict() for t in self.turns]
+                continue
+            if name in ("truncated", "error"):
+                out[name] = getattr(self, name)
+                continue
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
