@@ -77,9 +77,10 @@ def mask_pii(text: str) -> str:
             return match.group(0)
         return "<CARD>"
 
-    text = _CARD.sub(card, text)
+    # Phones first: "+86 138-1234-5678" has 13 digits and could pass Luhn by chance.
     text = _MOBILE.sub("<PHONE>", text)
     text = _LANDLINE.sub("<PHONE>", text)
+    text = _CARD.sub(card, text)
     return _PLATE.sub("<PLATE>", text)
 
 

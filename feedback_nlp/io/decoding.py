@@ -12,8 +12,10 @@ from .. import errors
 
 AUTO_ENCODINGS = ("utf-8", "gb18030")
 # C0 controls other than tab/newline/carriage return, and DEL: text never has them, binary junk always does.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# (In UTF-8 and GB18030 these bytes never occur inside a multi-byte character, so they can be checked on the bytes.)
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BOM = codecs.BOM_UTF8
+_ASCII_COMPATIBLE = {"utf-8", "gb18030", "gbk", "gb2312", "big5", "ascii", "latin-1", "iso8859-1", "cp1252", "big5hkscs"}
 
 
 def check_encoding(name: str | None) -> str | None:
@@ -30,14 +32,13 @@ def decode_line(raw: bytes, encoding: str | None = None) -> str:
     if raw.startswith(_BOM):
         raw = raw[len(_BOM):]
     candidates = (encoding,) if encoding else AUTO_ENCODINGS
+    if _CONTROL.search(raw) and (encoding is None or codecs.lookup(encoding).name in _ASCII_COMPATIBLE):
+        raise errors.binary_junk()
     for name in candidates:
         try:
-            text = raw.decode(name)
+            return raw.decode(name).lstrip("\ufeff")
         except UnicodeDecodeError:
             continue
-        if _CONTROL.search(text):
-            raise errors.binary_junk()
-        return text.lstrip("\ufeff")
     raise errors.undecodable(list(candidates))
 
 

@@ -1,0 +1,79 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from feedback_nlp.cli import app
+
+runner = CliRunner()
+
+
+def test_help_on_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]
+    for command in commands:
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0, command
+        assert len(result.output) > 200, command
+
+
+def test_analyze_writes_output_and_summary(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text,channel\n1,我的卡被多扣了100元,phone\n2,,sms\n", encoding="utf-8")
+    out = tmp_path / "scored.jsonl"
+    result = runner.invoke(app, ["analyze", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "rows in" in result.output and "rejected" in result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["1"] and rows[0]["channel"] == "phone"
+    rejected = [json.loads(line) for line in (tmp_path / "scored.jsonl.rejected.jsonl").read_text().splitlines()]
+    assert rejected[0]["code"] == "empty_text" and rejected[0]["line"] == 3
+
+
+def test_analyze_clear_errors(tmp_path):
+    result = runner.invoke(app, ["analyze", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "Input file not found" in result.output
+    source = tmp_path / "in.csv"
+    source.write_text("id,body\n1,x\n")
+    result = runner.invoke(app, ["analyze", str(source), "-o", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 2 and "output extension" in result.output
+    result = runner.invoke(app, ["analyze", str(source), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "--text-col" in result.output
+
+
+def test_analyze_with_two_workers_matches_one(tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(f"第{i}个客户说退款没到账" for i in range(300)) + "\n")
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"o{workers}.jsonl"
+        result = runner.invoke(app, ["analyze", str(source), "-o", str(out), "-w", workers, "--batch-size", "16", "-q"])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+
+
+def test_tag_reads_stdin_and_flushes_each_line():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feedback_nlp.cli", "tag"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdin and process.stdout
+    process.stdin.write("我要投诉你们的客服\n")
+    process.stdin.flush()
+    first = json.loads(process.stdout.readline())  # answered before stdin is closed: flushed per line
+    assert first["text_masked"] == "我要投诉你们的客服"
+    process.stdin.write('{"id": "t1", "turns": [{"speaker": "客户", "text": "电话13812345678"}]}\n{broken\n')
+    process.stdin.close()
+    second, third = (json.loads(line) for line in process.stdout.read().splitlines())
+    assert second["id"] == "t1" and second["turns"][0]["text_masked"] == "电话<PHONE>"
+    assert "invalid JSON" in third["error"]
+    assert process.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize("args", [["--version"], ["info"]])
+def test_version_and_info(args):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and "feedback-nlp" in result.output
