@@ -50,7 +50,7 @@ def _load_pipeline(path: Path | None, text_col: str = "text", id_col: str = "id"
     return nlp
 
 
-def _fail(exc: errors.FeedbackNLPError) -> None:
+def fail(exc: errors.FeedbackNLPError) -> None:
     err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
     raise typer.Exit(code=2)
 
@@ -124,7 +124,7 @@ def analyze(
         if results_store is not None:
             results_store.close()
     except errors.FeedbackNLPError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if not quiet:
         _print_summary(stats, input, output)
@@ -170,7 +170,7 @@ def tag(
     try:
         nlp = _load_pipeline(pipeline, explain=explain)
     except errors.FeedbackNLPError as exc:
-        _fail(exc)
+        fail(exc)
         return
     nlp.parser.text_field, nlp.parser.id_field = text_col, id_col
     seen = False
@@ -204,7 +204,7 @@ def info(pipeline: PipelineOption = None) -> None:
     try:
         nlp = _load_pipeline(pipeline)
     except errors.FeedbackNLPError as exc:
-        _fail(exc)
+        fail(exc)
         return
     out.print(f"feedback-nlp {__version__}")
     out.print(f"pipeline: {nlp.path}")
@@ -224,6 +224,10 @@ def main_options(
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """Analyse Chinese customer feedback and call-centre transcripts."""
+
+
+# The other command groups register themselves on `app` when imported.
+from . import cli_models, cli_monitor  # noqa: E402,F401
 
 
 def main() -> None:

@@ -17,8 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-# Negation words mark the following word so "不满意" and "满意" are different features.
-NEGATIONS = frozenset("不 没 没有 无 非 未 别 不是 不太 没什么 并不 从不 毫无 绝不".split())
+from .lexicon import load_lexicon
 
 
 @dataclass(frozen=True)
@@ -28,17 +27,22 @@ class FeatureSettings:
     char_ngram_max: int = 3
     word_bigrams: bool = True
     mark_negation: bool = True
+    lexicon_tags: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _word_features(tokens: list[str], bigrams: bool, mark_negation: bool) -> list[str]:
+def _word_features(tokens: list[str], settings: FeatureSettings) -> list[str]:
     feats = ["w:" + t for t in tokens]
-    if mark_negation:
-        feats += ["neg:" + tokens[i + 1] for i in range(len(tokens) - 1) if tokens[i] in NEGATIONS]
-    if bigrams:
+    if settings.mark_negation:
+        # The word after a negation is its own feature, so "不满意" and "满意" pull in opposite directions.
+        negations = load_lexicon().negations
+        feats += ["neg:" + tokens[i + 1] for i in range(len(tokens) - 1) if tokens[i] in negations]
+    if settings.word_bigrams:
         feats += ["b:" + a + "|" + b for a, b in zip(tokens, tokens[1:])]
+    if settings.lexicon_tags:
+        feats += load_lexicon().tags(tokens)
     return feats
 
 
@@ -51,7 +55,7 @@ class HashedFeaturizer:
             alternate_sign=False, norm=None, lowercase=False, dtype=np.float32,
         )
         self._words = HashingVectorizer(
-            analyzer=lambda tokens: _word_features(tokens, s.word_bigrams, s.mark_negation),
+            analyzer=lambda tokens: _word_features(tokens, s),
             n_features=s.n_features, alternate_sign=False, norm=None, dtype=np.float32,
         )
 
@@ -65,7 +69,7 @@ class HashedFeaturizer:
         one hash space, so both kinds are looked up the same way)."""
         s = self.settings
         names = list(dict.fromkeys(self._chars.build_analyzer()(text)))
-        names += list(dict.fromkeys(_word_features(tokens, s.word_bigrams, s.mark_negation)))
+        names += list(dict.fromkeys(_word_features(tokens, s)))
         lookup = HashingVectorizer(
             analyzer=lambda items: items, n_features=s.n_features, alternate_sign=False, norm=None
         )

@@ -8,7 +8,9 @@ from typing import Any
 from . import errors
 
 _COMPONENTS: dict[str, type] = {}
-BUILTIN_MODULES = ("normalize", "pii", "segment", "keywords")
+BUILTIN_MODULES = (
+    "normalize", "pii", "segment", "keywords", "category", "sentiment", "emotion", "satisfaction", "escalation",
+)
 
 
 def register(name: str) -> Callable[[type], type]:

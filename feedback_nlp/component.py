@@ -1,0 +1,99 @@
+"""Base class of the model components: spaCy's split of `predict` (pure, batched) from `set_annotations`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .features import batch_counts
+from .models import load_model
+from .schema import Analysis, Turn
+
+
+def resolve_model_path(settings: dict[str, Any], base_dir: Path, key: str = "model") -> Path:
+    value = settings.get(key)
+    if not value:
+        from . import errors
+
+        raise errors.ConfigError(f"The component needs a `{key}` path to a model directory.")
+    return (Path(base_dir) / value).resolve()
+
+
+class ModelComponent:
+    """A pipeline component wrapping a trained model.
+
+    Subclasses implement `predict(docs) -> scores` without touching the docs and
+    `set_annotations(docs, scores)`, which writes the results.
+    """
+
+    requires: tuple[str, ...] = ("segment",)
+
+    def __init__(self, model: Any, path: Path | None = None):
+        self.model = model
+        self.path = path
+
+    @classmethod
+    def from_config(cls, settings: dict[str, Any], base_dir: Path):
+        path = resolve_model_path(settings, base_dir)
+        extra = {k: v for k, v in settings.items() if k != "model"}
+        return cls(load_model(path), path, **extra)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.model.labels_)
+
+    def model_info(self) -> dict[str, Any]:
+        info = getattr(self.model, "info", {})
+        return {
+            "path": str(self.path) if self.path else None,
+            "kind": getattr(self.model, "kind", None),
+            "name": info.get("name"),
+            "version": info.get("version"),
+            "labels": self.labels,
+            "metrics": info.get("metrics", {}),
+        }
+
+    # --- shared helpers ---------------------------------------------------------------------------------------
+    def contact_proba(self, docs: list[Analysis]) -> np.ndarray:
+        """Probabilities for each contact, read from the customer's side."""
+        if not docs:
+            return np.zeros((0, len(self.labels)))
+        texts = [d.customer_text for d in docs]
+        tokens = [d.customer_tokens for d in docs]
+        return self._proba(docs, texts, tokens, "contact")
+
+    def turn_proba(self, docs: list[Analysis]) -> tuple[list[Turn], np.ndarray]:
+        """Probabilities for every customer turn of the transcripts in the batch."""
+        turns = [t for d in docs if d.is_transcript for t in d.customer_turns]
+        if not turns:
+            return turns, np.zeros((0, len(self.labels)))
+        return turns, self._proba(docs, [t.text_norm for t in turns], [t.tokens or [] for t in turns], "turns")
+
+    def _proba(self, docs: list[Analysis], texts: list[str], tokens: list[list[str]], level: str) -> np.ndarray:
+        featurizer = getattr(self.model, "featurizer", None)
+        if featurizer is None:  # a transformer reads the text itself
+            return self.model.predict_proba(texts)
+        counts = batch_counts(featurizer, docs, texts, tokens, level)
+        return self.model.predict_proba(counts=counts)
+
+    # --- the component protocol -----------------------------------------------------------------------------
+    def predict(self, docs: list[Analysis]) -> Any:
+        raise NotImplementedError
+
+    def set_annotations(self, docs: list[Analysis], scores: Any) -> None:
+        raise NotImplementedError
+
+    def __call__(self, doc: Analysis) -> Analysis:
+        return self.pipe([doc])[0]
+
+    def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
+        docs = list(docs)
+        self.set_annotations(docs, self.predict(docs))
+        return docs
+
+
+def as_scores(labels: list[str], row: np.ndarray, digits: int = 4) -> dict[str, float]:
+    return {label: round(float(p), digits) for label, p in zip(labels, row, strict=True)}
