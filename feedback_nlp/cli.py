@@ -194,7 +194,9 @@ def tag(
 
 
 def _emit(row: dict) -> None:
-    sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    from .io.writers import json_line
+
+    sys.stdout.write(json_line(row))
     sys.stdout.flush()
 
 

@@ -18,6 +18,15 @@ OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parque
 NESTED_TYPES = (list, dict, tuple)
 
 
+# Characters that JSON allows raw but that many line-based tools treat as line breaks.
+_LINE_BREAKERS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(row: dict[str, Any]) -> str:
+    """One JSON Lines record: UTF-8 text kept readable, but never split by a Unicode line separator."""
+    return json.dumps(row, ensure_ascii=False, default=str).translate(_LINE_BREAKERS) + "\n"
+
+
 def output_format(path: Path) -> str:
     fmt = OUTPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -96,7 +105,7 @@ class JsonlSink(RecordSink):
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            self._handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            self._handle.write(json_line(row))
         self.count += len(rows)
 
     def close(self) -> None:
