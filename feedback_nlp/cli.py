@@ -215,6 +215,29 @@ def info(pipeline: PipelineOption = None) -> None:
         out.print(f"  - {name}" + (f": {json.dumps(card(), ensure_ascii=False)}" if card else ""))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    pipeline: PipelineOption = None,
+    max_body_bytes: Annotated[int, typer.Option(help="Largest request body accepted (413 above).")] = 1_000_000,
+    max_text_chars: Annotated[int, typer.Option(help="Longest text or transcript accepted (413 above).")] = 20_000,
+    max_batch: Annotated[int, typer.Option(help="Most items in one /v1/analyze/batch request (413 above).")] = 256,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the HTTP tagging service: POST /v1/analyze, POST /v1/analyze/batch, GET /healthz, GET /v1/models,
+    OpenAPI docs at /docs. Needs the [serve] extra."""
+    try:
+        import uvicorn
+
+        from .api import ServiceLimits, create_app
+    except ImportError:
+        fail(errors.extra_not_installed("serve", "fastapi and uvicorn"))
+        return
+    app_ = create_app(pipeline, ServiceLimits(max_body_bytes, max_text_chars, max_batch))
+    uvicorn.run(app_, host=host, port=port, log_level=log_level)
+
+
 def version_callback(value: bool) -> None:
     if value:
         out.print(f"feedback-nlp {__version__}")

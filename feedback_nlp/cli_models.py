@@ -35,13 +35,15 @@ def train(
     base_model: Annotated[Optional[Path], typer.Option(help="With --model transformer: a local checkpoint directory (e.g. a Chinese BERT).")] = None,
     epochs: Annotated[int, typer.Option(help="Transformer: training epochs.")] = 3,
     max_length: Annotated[int, typer.Option(help="Transformer: tokens per text; longer texts keep head and tail.")] = 256,
+    learning_rate: Annotated[float, typer.Option(help="Transformer: AdamW learning rate (5e-5 suits a pretrained model).")] = 5e-5,
     c: Annotated[float, typer.Option("--C", help="Linear: inverse regularisation strength.")] = 4.0,
 ) -> None:
     """Train a classifier on your own labelled data. The label set is learned from the file, so a taxonomy with
     表扬 or with 咨询 split in two just works; point a pipeline file's `model =` at the output directory to use it."""
     from .training import train_from_file
 
-    params = {"epochs": epochs, "max_length": max_length} if model == Kind.transformer else {"C": c}
+    params = ({"epochs": epochs, "max_length": max_length, "learning_rate": learning_rate}
+              if model == Kind.transformer else {"C": c})
     try:
         estimator, labelled = train_from_file(
             task.value, data, output, text_col, label_col, model.value, base_model, params

@@ -50,14 +50,19 @@ class TransformerTextClassifier:
         """Token ids with head+tail truncation: half the budget from the start, the rest from the end."""
         torch, _ = _import_torch()
         tokenizer = self._tokenizer
-        budget = self.max_length - tokenizer.num_special_tokens_to_add(pair=False)
+        # [CLS] … [SEP] for BERT-like models, <s> … </s> for others; built by hand because tokenizer helpers for
+        # this differ between transformers versions.
+        first = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+        last = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+        start, end = [t for t in (first,) if t is not None], [t for t in (last,) if t is not None]
+        budget = self.max_length - len(start) - len(end)
         rows = []
         for text in texts:
             ids = tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]
             if len(ids) > budget:
                 head = budget // 2
                 ids = ids[:head] + ids[len(ids) - (budget - head):]
-            rows.append(tokenizer.build_inputs_with_special_tokens(ids))
+            rows.append(start + ids + end)
         width = max(len(r) for r in rows)
         pad = tokenizer.pad_token_id or 0
         input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows])

@@ -1,0 +1,319 @@
+"""`make bench`: throughput, latency and memory of feedback-nlp against the tools users would otherwise run.
+
+Writes benchmarks/results.md (and results.json) with the machine's details. Everything is measured in one run on
+the same texts; speed is reported as ratios, never asserted in tests. Work files go to benchmarks/work/ (ignored).
+
+    python benchmarks/run.py            # everything (about 20-30 minutes on 2 cores)
+    python benchmarks/run.py --quick    # smaller inputs, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work"
+CLI = [sys.executable, "-m", "feedback_nlp.cli"]
+COMPLAINT = "我上周五在你们APP上买的机票被扣了两次钱，一共多扣了1280元，客服电话打了三次都说在处理，到现在还没退回来，太让人失望了，再不处理我就投诉到12315"
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    import feedback_nlp
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "feedback_nlp": feedback_nlp.__version__, "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def run_measured(args: list[str]) -> tuple[float, int]:
+    """Wall time and peak resident memory (the process and its children) of a command."""
+    started = time.perf_counter()
+    process = psutil.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {process.stderr.read().decode()[-2000:]}")
+    return elapsed, peak
+
+
+def review_texts(n: int) -> list[str]:
+    from feedback_nlp.datasets import load_reviews
+
+    texts = load_reviews()["text"].tolist()
+    return (texts * (n // len(texts) + 1))[:n]
+
+
+def conversations(n: int) -> list[dict]:
+    from feedback_nlp.datasets import load_stc3
+
+    dialogues = load_stc3()
+    out = []
+    for i in range(n):
+        d = dialogues[i % len(dialogues)]
+        out.append({"id": f"{d['id']}-{i}", "turns": [
+            {"speaker": t["sender"], "text": " ".join(t["utterances"])} for t in d["turns"]]})
+    return out
+
+
+def bench_analyze(results: dict, n_reviews: int, n_dialogues: int) -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    reviews = WORK / "reviews.csv"
+    pd.DataFrame({"id": range(n_reviews), "text": review_texts(n_reviews)}).to_csv(reviews, index=False)
+    dialogues = WORK / "dialogues.jsonl"
+    dialogues.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations(n_dialogues)),
+                         encoding="utf-8")
+    rows = []
+    for name, path, n in (("reviews", reviews, n_reviews), ("conversations", dialogues, n_dialogues)):
+        size_mb = path.stat().st_size / 2**20
+        for workers in (1, 2):
+            elapsed, peak = run_measured([*CLI, "analyze", str(path), "-o", str(WORK / f"out-{name}.parquet"),
+                                          "-q", "-w", str(workers)])
+            rows.append({"input": name, "records": n, "workers": workers, "seconds": round(elapsed, 1),
+                         "docs_per_s": round(n / elapsed, 1), "mb_per_s": round(size_mb / elapsed, 2),
+                         "peak_rss_mb": round(peak / 2**20)})
+            print(rows[-1], flush=True)
+    results["analyze"] = rows
+
+
+def timed(fn, items) -> float:
+    started = time.perf_counter()
+    for item in items:
+        fn(item)
+    return len(items) / (time.perf_counter() - started)
+
+
+def bench_baselines(results: dict, n: int) -> None:
+    """SnowNLP sentiment, cnsenti sentiment and emotion, plain jieba, on the same review texts, in this process."""
+    import jieba
+    from cnsenti import Emotion, Sentiment
+    from snownlp import SnowNLP
+
+    texts = review_texts(n)
+    jieba.initialize()
+    sentiment, emotion = Sentiment(), Emotion()
+    rates = {
+        "SnowNLP sentiment": timed(lambda t: SnowNLP(t).sentiments, texts[: max(n // 10, 500)]),
+        "cnsenti sentiment": timed(sentiment.sentiment_count, texts[: max(n // 5, 1000)]),
+        "cnsenti emotion": timed(emotion.emotion_count, texts[: max(n // 5, 1000)]),
+        "jieba segmentation": timed(jieba.lcut, texts),
+    }
+    results["baselines"] = {k: round(v, 1) for k, v in rates.items()}
+    print(results["baselines"], flush=True)
+
+
+def bench_service(results: dict, requests_per_client: int) -> None:
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).json()["status"] == "ok":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        rows = []
+        for clients in (1, 8):
+            latencies: list[float] = []
+            lock = threading.Lock()
+
+            def client():
+                with httpx.Client(base_url=url, timeout=10) as http:
+                    for _ in range(requests_per_client):
+                        started = time.perf_counter()
+                        http.post("/v1/analyze", json={"text": COMPLAINT}).raise_for_status()
+                        with lock:
+                            latencies.append((time.perf_counter() - started) * 1000)
+
+            threads = [threading.Thread(target=client) for _ in range(clients)]
+            started = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - started
+            p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
+            rows.append({"clients": clients, "requests": len(latencies), "p50_ms": round(p50, 2),
+                         "p95_ms": round(p95, 2), "p99_ms": round(p99, 2), "requests_per_s": round(len(latencies) / wall, 1)})
+            print(rows[-1], flush=True)
+        results["service"] = rows
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def bench_memory(results: dict, sizes: list[int]) -> None:
+    rows = []
+    base = review_texts(50_000)
+    for n in sizes:
+        path = WORK / f"rows-{n}.csv"
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write("id,text,channel\n")
+            for i in range(n):
+                handle.write(f'{i},"{base[i % len(base)].replace(chr(34), "")}",phone\n')
+        elapsed, peak = run_measured([*CLI, "analyze", str(path), "-o", str(WORK / "mem-out.csv"), "-q"])
+        rows.append({"rows": n, "file_mb": round(path.stat().st_size / 2**20), "seconds": round(elapsed, 1),
+                     "peak_rss_mb": round(peak / 2**20)})
+        print(rows[-1], flush=True)
+        path.unlink()
+    results["memory"] = rows
+
+
+def bench_monitoring(results: dict, n: int) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from monitoring_fixtures import scored_rows
+
+    from feedback_nlp.store import ResultsStore
+
+    store = WORK / "monitoring.duckdb"
+    store.unlink(missing_ok=True)
+    with ResultsStore(store) as results_store:
+        for start in range(0, n, 100_000):
+            chunk = scored_rows(min(100_000, n - start), "2026-01-01", "2026-12-31", seed=start, id_prefix=f"m{start}-")
+            results_store.append(chunk)
+    rows = []
+    for name, args in (("trends --freq 15min --by category", ["trends", str(store), "--freq", "15min", "--by", "category", "-o", str(WORK / "t.parquet")]),
+                       ("alerts --freq h --by business_line", ["alerts", str(store), "--freq", "h", "--by", "business_line"]),
+                       ("report", ["report", str(store), "-o", str(WORK / "report.html")])):
+        elapsed, peak = run_measured([*CLI, *args])
+        rows.append({"command": name, "records": n, "seconds": round(elapsed, 1), "peak_rss_mb": round(peak / 2**20)})
+        print(rows[-1], flush=True)
+    results["monitoring"] = rows
+
+
+def profile(results: dict, n: int) -> None:
+    from pyinstrument import Profiler
+
+    import feedback_nlp
+
+    nlp = feedback_nlp.load()
+    texts = review_texts(n)
+    list(nlp.pipe(texts[:256]))
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    list(nlp.pipe(texts, batch_size=256))
+    profiler.stop()
+    session = profiler.last_session
+    frames = {}
+
+    def walk(frame):
+        for child in frame.children:
+            if child.file_path_short and "feedback_nlp" in (child.file_path or "") or "jieba" in (child.file_path or "") \
+                    or "sklearn" in (child.file_path or "") or "opencc" in (child.file_path or ""):
+                key = f"{child.function} ({Path(child.file_path or '').name})"
+                frames[key] = frames.get(key, 0.0) + child.time
+            walk(child)
+
+    root = session.root_frame()
+    walk(root)
+    total = root.time
+    top = sorted(frames.items(), key=lambda kv: -kv[1])[:12]
+    results["profile"] = {"texts": n, "total_s": round(total, 2),
+                          "top": [{"frame": k, "seconds": round(v, 2), "share": round(v / total, 3)} for k, v in top]}
+
+
+def write_markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = ["# Benchmarks", "", f"Measured {m['date']} by `make bench` on {m['cpu']}, {m['cores']} cores, "
+             f"{m['memory_gb']} GB RAM, Python {m['python']}, feedback-nlp {m['feedback_nlp']}.", ""]
+    if "analyze" in results:
+        snow = results.get("baselines", {}).get("SnowNLP sentiment")
+        lines += ["## `feedback-nlp analyze` throughput (full pipeline: normalise, mask, segment, category, "
+                  "sentiment, emotion, satisfaction, escalation, keywords)", "",
+                  "| input | records | workers | seconds | docs/s | MB/s | peak RSS MB | docs/s per core vs SnowNLP sentiment |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in results["analyze"]:
+            ratio = f"{r['docs_per_s'] / r['workers'] / snow:.1f}x" if snow and r["input"] == "reviews" else "-"
+            lines.append(f"| {r['input']} | {r['records']:,} | {r['workers']} | {r['seconds']} | {r['docs_per_s']:,} "
+                         f"| {r['mb_per_s']} | {r['peak_rss_mb']} | {ratio} |")
+        for name in ("reviews", "conversations"):
+            one = next(r for r in results["analyze"] if r["input"] == name and r["workers"] == 1)
+            two = next(r for r in results["analyze"] if r["input"] == name and r["workers"] == 2)
+            lines.append(f"\nSpeed-up from 1 to 2 workers on {name}: {two['docs_per_s'] / one['docs_per_s']:.2f}x.")
+    if "baselines" in results:
+        ours = next((r["docs_per_s"] for r in results.get("analyze", []) if r["input"] == "reviews" and r["workers"] == 1), None)
+        lines += ["", "## The tools users would otherwise run (same review texts, one core)", "",
+                  "| tool | docs/s | feedback-nlp full pipeline, 1 worker, is |", "|---|---|---|"]
+        for tool, rate in results["baselines"].items():
+            ratio = f"{ours / rate:.1f}x as fast" if ours else "-"
+            lines.append(f"| {tool} | {rate:,} | {ratio} |")
+    if "service" in results:
+        lines += ["", "## Service latency (`POST /v1/analyze`, one 100-character complaint)", "",
+                  "| concurrent clients | requests | p50 ms | p95 ms | p99 ms | requests/s |", "|---|---|---|---|---|---|"]
+        for r in results["service"]:
+            lines.append(f"| {r['clients']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['requests_per_s']} |")
+    if "memory" in results:
+        lines += ["", "## Peak memory streaming a CSV through `analyze` (1 worker)", "",
+                  "| rows | file MB | seconds | peak RSS MB |", "|---|---|---|---|"]
+        for r in results["memory"]:
+            lines.append(f"| {r['rows']:,} | {r['file_mb']} | {r['seconds']} | {r['peak_rss_mb']} |")
+    if "monitoring" in results:
+        lines += ["", "## Monitoring over a store of scored contacts", "", "| command | records | seconds | peak RSS MB |",
+                  "|---|---|---|---|"]
+        for r in results["monitoring"]:
+            lines.append(f"| `{r['command']}` | {r['records']:,} | {r['seconds']} | {r['peak_rss_mb']} |")
+    if "profile" in results:
+        p = results["profile"]
+        lines += ["", f"## Where the time goes (pyinstrument, {p['texts']:,} review texts, {p['total_s']} s)", "",
+                  "| frame | seconds | share |", "|---|---|---|"]
+        for r in p["top"]:
+            lines.append(f"| `{r['frame']}` | {r['seconds']} | {r['share']:.0%} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small inputs: a smoke run, not for the README")
+    parser.add_argument("--only", nargs="*", help="analyze baselines service memory monitoring profile")
+    args = parser.parse_args()
+    quick = args.quick
+    steps = {
+        "analyze": lambda r: bench_analyze(r, 5_000 if quick else 50_000, 500 if quick else 5_000),
+        "baselines": lambda r: bench_baselines(r, 2_000 if quick else 20_000),
+        "service": lambda r: bench_service(r, 50 if quick else 500),
+        "memory": lambda r: bench_memory(r, [20_000, 50_000] if quick else [200_000, 1_000_000]),
+        "monitoring": lambda r: bench_monitoring(r, 50_000 if quick else 1_000_000),
+        "profile": lambda r: profile(r, 2_000 if quick else 10_000),
+    }
+    results = {"machine": machine(), "quick": quick}
+    for name, step in steps.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"== {name}", flush=True)
+        step(results)
+    target = ROOT / "benchmarks" / ("results-quick" if quick else "results")
+    target.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    target.with_suffix(".md").write_text(write_markdown(results), encoding="utf-8")
+    print(f"wrote {target.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()

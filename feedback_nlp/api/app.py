@@ -1,0 +1,141 @@
+"""The tagging service: FastAPI over the same pipeline and output schema as the CLI.
+
+Models load once when the app starts. Requests are answered one pipeline call at a time under a lock: the work is
+CPU-bound Python, so the lock costs no throughput and makes every component safe to share across threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .. import __version__
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    max_body_bytes: int = 1_000_000
+    max_text_chars: int = 20_000
+    max_batch_items: int = 256
+
+
+class TurnIn(BaseModel):
+    speaker: str = Field(description="customer/agent, or 客户/坐席/客服/… (see the README)")
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+
+class ContactIn(BaseModel):
+    """One text (`text`) or one transcript (`turns`); any other fields are kept in the answer as metadata."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"text": "我的信用卡被重复扣款了，到现在还没退回来"},
+        {"id": "call-1", "channel": "phone", "turns": [{"speaker": "客户", "text": "退款还没到账"},
+                                                     {"speaker": "坐席", "text": "我帮您查一下"}]},
+    ]})
+    id: str | None = None
+    text: str | None = None
+    turns: list[TurnIn] | None = None
+
+    @model_validator(mode="after")
+    def text_or_turns(self) -> ContactIn:
+        if (self.text is None) == (self.turns is None):
+            raise ValueError("give exactly one of 'text' or 'turns'")
+        return self
+
+    def characters(self) -> int:
+        return len(self.text) if self.text is not None else sum(len(t.text) for t in self.turns or [])
+
+
+class BatchIn(BaseModel):
+    items: list[ContactIn]
+
+
+class LimitExceeded(Exception):
+    def __init__(self, message: str):
+        self.message = message
+
+
+def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | None = None) -> FastAPI:
+    limits = limits or ServiceLimits()
+    state: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        from ..pipeline import load
+
+        state["nlp"] = load(pipeline_path)
+        yield
+        state.clear()
+
+    app = FastAPI(
+        title="feedback-nlp", version=__version__, lifespan=lifespan,
+        description="Category, sentiment, emotion, satisfaction and escalation risk for Chinese customer feedback "
+                    "and call-centre transcripts. Answers use the same output schema as `feedback-nlp analyze`.",
+    )
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
+            return _limit_response(f"The request body is {int(declared):,} bytes; the limit is {limits.max_body_bytes:,}.")
+        body = await request.body()
+        if len(body) > limits.max_body_bytes:
+            return _limit_response(f"The request body is {len(body):,} bytes; the limit is {limits.max_body_bytes:,}.")
+        return await call_next(request)
+
+    @app.exception_handler(LimitExceeded)
+    async def too_large(_: Request, exc: LimitExceeded):
+        return _limit_response(exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors())
+        return JSONResponse(status_code=422, content={"detail": f"Invalid request: {problems}", "code": "invalid_request"})
+
+    def analyse(items: list[ContactIn]) -> list[dict[str, Any]]:
+        for item in items:
+            if item.characters() > limits.max_text_chars:
+                raise LimitExceeded(f"A text is {item.characters():,} characters; the limit is {limits.max_text_chars:,}.")
+        records = [item.model_dump(exclude_none=True) for item in items]
+        with lock:
+            docs = state["nlp"].analyze_batch(records)
+        return [d.to_dict() if d.error is None else {"id": d.id, "error": d.error, "code": d.error_code} for d in docs]
+
+    @app.post("/v1/analyze", summary="Analyse one text or one transcript")
+    def analyze(contact: ContactIn) -> JSONResponse:
+        result = analyse([contact])[0]
+        return JSONResponse(result, status_code=422 if "code" in result else 200)
+
+    @app.post("/v1/analyze/batch", summary="Analyse up to the configured number of texts or transcripts")
+    def analyze_batch(batch: BatchIn) -> dict[str, Any]:
+        if len(batch.items) > limits.max_batch_items:
+            raise LimitExceeded(f"The batch has {len(batch.items)} items; the limit is {limits.max_batch_items}.")
+        return {"results": analyse(batch.items)}
+
+    @app.get("/healthz", summary="Liveness and readiness")
+    def healthz() -> dict[str, Any]:
+        nlp = state.get("nlp")
+        return {"status": "ok" if nlp else "starting", "version": __version__,
+                "components": nlp.pipe_names if nlp else []}
+
+    @app.get("/v1/models", summary="The models in the pipeline: name, version, labels, metrics")
+    def models() -> dict[str, Any]:
+        nlp = state["nlp"]
+        return {"models": {name: c.model_info() for name, c in nlp.components if hasattr(c, "model_info")}}
+
+    return app
+
+
+def _limit_response(message: str) -> JSONResponse:
+    return JSONResponse(status_code=413, content={"detail": message, "code": "limit_exceeded"})

@@ -1,0 +1,128 @@
+import json
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytest.importorskip("fastapi")
+import httpx  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from feedback_nlp.api import ServiceLimits, create_app  # noqa: E402
+
+COMPLAINT = "我的信用卡被重复扣款了，到现在还没退回来，电话13812345678"
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(limits=ServiceLimits(max_body_bytes=20_000, max_text_chars=2_000, max_batch_items=5))) as c:
+        yield c
+
+
+def test_analyze_text_has_the_cli_schema(client, nlp):
+    response = client.post("/v1/analyze", json={"text": COMPLAINT, "channel": "app"})
+    assert response.status_code == 200
+    body = response.json()
+    expected = nlp.analyze_batch([{"text": COMPLAINT, "channel": "app"}])[0].to_dict()
+    assert body.keys() == expected.keys()
+    assert body["text_masked"].endswith("<PHONE>") and body["channel"] == "app"
+    for field in ("category", "sentiment_score", "emotion", "satisfaction", "escalation_risk"):
+        assert field in body
+
+
+def test_analyze_transcript(client):
+    response = client.post("/v1/analyze", json={"id": "call-1", "turns": [
+        {"speaker": "客户", "text": "我的退款还没到账"}, {"speaker": "坐席", "text": "我帮您查一下"}]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == "call-1" and [t["speaker"] for t in body["turns"]] == ["customer", "agent"]
+
+
+def test_batch_and_batch_limit(client):
+    ok = client.post("/v1/analyze/batch", json={"items": [{"text": "退款"}, {"text": "谢谢你们"}]})
+    assert ok.status_code == 200 and len(ok.json()["results"]) == 2
+    too_many = client.post("/v1/analyze/batch", json={"items": [{"text": "x"}] * 6})
+    assert too_many.status_code == 413 and "limit is 5" in too_many.json()["detail"]
+
+
+def test_limits_and_bad_requests(client):
+    long_text = client.post("/v1/analyze", json={"text": "长" * 2_001})
+    assert long_text.status_code == 413 and "characters; the limit is 2,000" in long_text.json()["detail"]
+    big_body = client.post("/v1/analyze", content=json.dumps({"text": "x", "pad": "y" * 30_000}),
+                           headers={"content-type": "application/json"})
+    assert big_body.status_code == 413 and "bytes; the limit is 20,000" in big_body.json()["detail"]
+    malformed = client.post("/v1/analyze", content="{not json", headers={"content-type": "application/json"})
+    assert malformed.status_code == 422
+    neither = client.post("/v1/analyze", json={"id": "x"})
+    assert neither.status_code == 422 and "exactly one of" in neither.json()["detail"]
+    empty = client.post("/v1/analyze", json={"text": "   "})
+    assert empty.status_code == 422 and empty.json()["code"] == "empty_text"
+    speaker = client.post("/v1/analyze", json={"turns": [{"speaker": "robot", "text": "hi"}]})
+    assert speaker.status_code == 422 and "unknown speaker" in speaker.json()["error"]
+
+
+def test_health_models_and_openapi(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    models = client.get("/v1/models").json()["models"]
+    assert {"category", "sentiment", "emotion", "satisfaction"} <= set(models)
+    assert models["category"]["labels"] and models["category"]["version"]
+    assert "/v1/analyze" in client.get("/openapi.json").json()["paths"]
+
+
+def test_schemathesis_against_the_openapi_spec():
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, settings
+
+    app = create_app(limits=ServiceLimits(max_body_bytes=20_000, max_text_chars=2_000, max_batch_items=5))
+    with TestClient(app):  # runs the lifespan, so the models are loaded
+        schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+        failures = []
+        for operation in schema.get_all_operations():
+            op = operation.ok()
+
+            @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+            @schema.given(case=op.as_strategy())
+            def check(case):
+                response = case.call()
+                assert response.status_code < 500, f"{op.label}: {response.status_code} {response.text[:200]}"
+
+            try:
+                check()
+            except AssertionError as exc:
+                failures.append(str(exc))
+        assert not failures, failures
+
+
+@pytest.mark.slow
+def test_real_uvicorn_on_loopback_with_concurrent_clients():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "feedback_nlp.cli", "serve", "--port", str(port),
+                               "--log-level", "warning"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).json()["status"] == "ok":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the service did not start within 120 s")
+
+        def call(i: int) -> int:
+            return httpx.post(f"{url}/v1/analyze", json={"id": str(i), "text": COMPLAINT}, timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(call, range(80)))
+        assert codes == [200] * 80
+        assert httpx.post(f"{url}/v1/analyze", content="{", headers={"content-type": "application/json"}).status_code == 422
+        assert server.poll() is None  # nothing crashed the process
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
