@@ -6,7 +6,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -25,7 +25,7 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 PipelineOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--pipeline", "-p", help="Pipeline file (TOML). Default: the shipped pipelines/default.toml."),
 ]
 
@@ -61,18 +61,18 @@ def analyze(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file; .csv, .jsonl or .parquet by its extension.")],
     text_col: Annotated[str, typer.Option(help="Column (or JSON field) holding the text.")] = "text",
     id_col: Annotated[str, typer.Option(help="Column holding the record id; the row number when it is missing.")] = "id",
-    input_format: Annotated[Optional[InputFormat], typer.Option("--format", help="Input format, when the extension does not tell.")] = None,
+    input_format: Annotated[InputFormat | None, typer.Option("--format", help="Input format, when the extension does not tell.")] = None,
     encoding: Annotated[str, typer.Option(help="Input encoding: auto (UTF-8 with or without BOM, else GB18030/GBK, per line), or a name such as gbk.")] = "auto",
-    conversation_col: Annotated[Optional[str], typer.Option(help="For a long table with one utterance per row: the column that groups rows into conversations.")] = None,
+    conversation_col: Annotated[str | None, typer.Option(help="For a long table with one utterance per row: the column that groups rows into conversations.")] = None,
     speaker_col: Annotated[str, typer.Option(help="With --conversation-col: the speaker column (客户/坐席/customer/agent…).")] = "speaker",
-    turn_col: Annotated[Optional[str], typer.Option(help="With --conversation-col: the column that orders turns (turn number or time).")] = None,
+    turn_col: Annotated[str | None, typer.Option(help="With --conversation-col: the column that orders turns (turn number or time).")] = None,
     txt_records: Annotated[str, typer.Option(help="For .txt input: 'lines' (one text per line) or 'blocks' (blank-line separated transcripts).")] = "lines",
     pipeline: PipelineOption = None,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
     batch_size: Annotated[int, typer.Option(min=1, help="Records per batch.")] = 256,
     tokens: Annotated[bool, typer.Option("--tokens", help="Include the segmented words in the output.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Add the terms that contributed most to each predicted category.")] = False,
-    store: Annotated[Optional[Path], typer.Option(help="Also append the scored records to this DuckDB results store.")] = None,
+    store: Annotated[Path | None, typer.Option(help="Also append the scored records to this DuckDB results store.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
 ) -> None:
     """Score a file of texts or transcripts and write one output row per input record.

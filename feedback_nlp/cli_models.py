@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -32,7 +32,7 @@ def train(
     text_col: Annotated[str, typer.Option(help="Column holding the text (or use a `turns` field for transcripts).")] = "text",
     label_col: Annotated[str, typer.Option(help="Column holding the label; its distinct values become the label set.")] = "label",
     model: Annotated[Kind, typer.Option(help="linear: TF-IDF n-grams + logistic regression (fast); transformer: fine-tune --base-model.")] = Kind.linear,
-    base_model: Annotated[Optional[Path], typer.Option(help="With --model transformer: a local checkpoint directory (e.g. a Chinese BERT).")] = None,
+    base_model: Annotated[Path | None, typer.Option(help="With --model transformer: a local checkpoint directory (e.g. a Chinese BERT).")] = None,
     epochs: Annotated[int, typer.Option(help="Transformer: training epochs.")] = 3,
     max_length: Annotated[int, typer.Option(help="Transformer: tokens per text; longer texts keep head and tail.")] = 256,
     learning_rate: Annotated[float, typer.Option(help="Transformer: AdamW learning rate (5e-5 suits a pretrained model).")] = 5e-5,
@@ -74,10 +74,10 @@ def evaluate(
     data: Annotated[Path, typer.Option(help="Labelled file to evaluate on.")],
     text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option(help="Column holding the gold label.")] = "label",
-    group_col: Annotated[Optional[str], typer.Option(help="Also report per value of this column (e.g. source).")] = None,
-    cv: Annotated[Optional[int], typer.Option("--cv", min=2, help="K-fold cross-validation: retrain the model's recipe on K-1 folds, test on the rest.")] = None,
-    compare: Annotated[Optional[Path], typer.Option(help="A second model directory: paired bootstrap CI on the macro-F1 difference.")] = None,
-    report: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report as PATH.json and PATH.md.")] = None,
+    group_col: Annotated[str | None, typer.Option(help="Also report per value of this column (e.g. source).")] = None,
+    cv: Annotated[int | None, typer.Option("--cv", min=2, help="K-fold cross-validation: retrain the model's recipe on K-1 folds, test on the rest.")] = None,
+    compare: Annotated[Path | None, typer.Option(help="A second model directory: paired bootstrap CI on the macro-F1 difference.")] = None,
+    report: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report as PATH.json and PATH.md.")] = None,
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1, confusion matrix and expected calibration error."""
     from .evaluation import paired_bootstrap, report_markdown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,8 +14,8 @@ from .cli import PipelineOption, app, fail, out
 
 SourceArgument = Annotated[Path, typer.Argument(help="A DuckDB results store (analyze --store) or a scored .parquet/.csv/.jsonl file.")]
 FreqOption = Annotated[str, typer.Option(help="Bucket size: 15min, h, D, W or M.")]
-TzOption = Annotated[Optional[str], typer.Option(help="Time zone for buckets and for timestamps without an offset (default Asia/Shanghai).")]
-TimeColOption = Annotated[Optional[str], typer.Option(help="Timestamp column of a scored file (default: started_at, timestamp, time…).")]
+TzOption = Annotated[str | None, typer.Option(help="Time zone for buckets and for timestamps without an offset (default Asia/Shanghai).")]
+TimeColOption = Annotated[str | None, typer.Option(help="Timestamp column of a scored file (default: started_at, timestamp, time…).")]
 
 
 def _groups(by: str) -> list[str]:
@@ -42,7 +42,7 @@ def trends(
     by: Annotated[str, typer.Option(help="Comma-separated columns to group by: category, channel, agent_id, business_line…")] = "",
     tz: TzOption = None,
     time_col: TimeColOption = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write .csv, .json or .parquet instead of a terminal table.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write .csv, .json or .parquet instead of a terminal table.")] = None,
     rows: Annotated[int, typer.Option(help="Terminal table: how many of the latest rows to show.")] = 40,
 ) -> None:
     """Per bucket and group: contacts, category shares, mean sentiment, negative share, emotion shares, satisfaction
@@ -90,8 +90,8 @@ def alerts(
     tz: TzOption = None,
     time_col: TimeColOption = None,
     pipeline: PipelineOption = None,
-    min_count: Annotated[Optional[int], typer.Option(help="Override every rule's minimum contacts per bucket.")] = None,
-    warmup: Annotated[Optional[int], typer.Option(help="Override the number of earlier buckets a baseline needs.")] = None,
+    min_count: Annotated[int | None, typer.Option(help="Override every rule's minimum contacts per bucket.")] = None,
+    warmup: Annotated[int | None, typer.Option(help="Override the number of earlier buckets a baseline needs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per alert instead of text.")] = False,
 ) -> None:
     """Flag buckets where a metric departs from its own recent baseline (EWMA control chart per group). Metrics,
@@ -121,8 +121,8 @@ def report(
     tz: TzOption = None,
     time_col: TimeColOption = None,
     pipeline: PipelineOption = None,
-    min_count: Annotated[Optional[int], typer.Option(help="Override the alerts' minimum contacts per bucket.")] = None,
-    warmup: Annotated[Optional[int], typer.Option(help="Override the alerts' baseline warm-up (buckets).")] = None,
+    min_count: Annotated[int | None, typer.Option(help="Override the alerts' minimum contacts per bucket.")] = None,
+    warmup: Annotated[int | None, typer.Option(help="Override the alerts' baseline warm-up (buckets).")] = None,
 ) -> None:
     """One self-contained HTML report (opens offline): volume by category, sentiment and satisfaction trends,
     emotion mix, escalations, alerts, hot and emerging topics, agents, business lines, and the conversations to

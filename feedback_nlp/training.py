@@ -140,7 +140,7 @@ def provenance(task: str, data: LabelledData, description: str, name: str | None
         "name": name or f"{task}-custom",
         "task": task,
         "version": dt.date.today().strftime("%Y.%m.%d"),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "library_version": __version__,
         "training_data": {
             "description": description, "n": len(data.labels), "label_counts": counts,

@@ -17,7 +17,7 @@ import numpy as np
 from feedback_nlp import recipes
 from feedback_nlp.datasets import SCORE_VALUES, is_held_out, load_stc3, score_distribution
 from feedback_nlp.evaluation import macro_f1, normalised_match_distance
-from feedback_nlp.models.linear import LinearTextClassifier, fit_temperature
+from feedback_nlp.models.linear import LinearTextClassifier
 from feedback_nlp.modelcard import write_model_card
 from feedback_nlp.satisfaction import SCORE_LABELS, dialogue_view
 from feedback_nlp.sentiment import band_labels, sentiment_scores

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from feedback_nlp import errors
 from feedback_nlp.batch import BatchOptions, analyze_file
-from feedback_nlp.io import InputReader, ReaderOptions, Record, Rejected
+from feedback_nlp.io import InputReader, ReaderOptions, Record
 from feedback_nlp.io.decoding import decode_line
 
 
@@ -51,11 +51,11 @@ def test_mixed_file_nothing_lost(tmp_path, base_nlp):
     data = "id,text,channel\n1,多扣了钱,phone\n".encode()
     data += "2,这是GBK编码的投诉,sms\n".encode("gbk")
     data += b'3,"unterminated quote,sms\n'
-    data += "4,,chat\n".encode()
+    data += b"4,,chat\n"
     data += b"5,\x00\x01binary\xff,sms\n"
     data += ("6," + "长" * 1_000_000 + ",phone\n").encode()
     data += '7,"客户：退款没到\n坐席：马上查",chat\n'.encode()
-    data += "8,a,b,c,d\n".encode()
+    data += b"8,a,b,c,d\n"
     path = tmp_path / "mixed.csv"
     path.write_bytes(data)
     out = tmp_path / "out.jsonl"
