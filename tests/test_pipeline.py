@@ -1,0 +1,111 @@
+import pytest
+
+import feedback_nlp
+from feedback_nlp import errors
+from feedback_nlp.pipeline import read_config
+from feedback_nlp.resources import default_pipeline_path
+
+
+def test_default_pipeline_components(nlp):
+    assert nlp.pipe_names == ["normalize", "mask_pii", "segment", "category", "sentiment", "emotion",
+                              "satisfaction", "escalation", "keywords"]
+
+
+def test_text_and_transcript_outputs(nlp):
+    doc = nlp("我的信用卡被重复扣款了，到现在还没退回来，太气人了")
+    out = doc.to_dict()
+    assert out["category"] in out["category_scores"]
+    assert abs(sum(out["category_scores"].values()) - 1) < 1e-3
+    assert -1 <= out["sentiment_score"] <= 1 and out["sentiment_label"] in ("negative", "neutral", "positive")
+    assert out["emotion"] in out["emotion_scores"]
+    assert len(out["satisfaction_dist"]) == 5 and -2 <= out["satisfaction"] <= 2
+    assert 0 <= out["escalation_risk"] <= 1
+    assert "turns" not in out and "sentiment_shift" not in out
+
+    call = nlp({"id": "c", "turns": [{"speaker": "客户", "text": "退款三天了还没到账，怎么回事"},
+                                     {"speaker": "坐席", "text": "非常抱歉，已为您加急处理"},
+                                     {"speaker": "客户", "text": "好的，收到了，谢谢"}]}).to_dict()
+    customer = [t for t in call["turns"] if t["speaker"] == "customer"]
+    assert all("sentiment_score" in t and "emotion" in t for t in customer)
+    assert "sentiment_score" not in call["turns"][1]
+    assert call["sentiment_shift"] == pytest.approx(call["sentiment_end"] - call["sentiment_start"], abs=1e-3)
+
+
+def test_absent_components_leave_no_fields():
+    nlp = feedback_nlp.load(disable=["category", "satisfaction", "escalation"])
+    out = nlp("退款没到账").to_dict()
+    assert "category" not in out and "satisfaction" not in out and "escalation_risk" not in out
+    assert "sentiment_score" in out
+
+
+def test_pipe_matches_call_and_keeps_order(nlp):
+    texts = ["退款没到账", "请问怎么开通", "你们服务太差了", "谢谢你们"] * 10
+    piped = [d.to_dict() for d in nlp.pipe(texts, batch_size=7)]
+    single = [nlp(t).to_dict() for t in texts]
+    for a, b in zip(piped, single, strict=True):
+        assert {k: v for k, v in a.items() if k != "id"} == {k: v for k, v in b.items() if k != "id"}
+
+
+def test_pipe_with_two_processes_matches_one(nlp):
+    texts = [f"第{i}次打电话了，退款还没到账" for i in range(60)]
+    one = [d.to_dict() for d in nlp.pipe(texts, batch_size=8)]
+    two = [d.to_dict() for d in nlp.pipe(texts, batch_size=8, n_process=2)]
+    assert one == two
+
+
+def test_a_failing_record_does_not_stop_the_batch(nlp):
+    docs = nlp.analyze_batch(["退款没到账", "   ", {"turns": "oops"}, "谢谢"])
+    assert [d.error is None for d in docs] == [True, False, False, True]
+    assert docs[1].error_code == "empty_text" and docs[2].error_code == "invalid_turns"
+
+
+def test_config_errors_are_clear(tmp_path):
+    with pytest.raises(errors.ConfigError, match="not found"):
+        feedback_nlp.load(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pipeline\ncomponents = 1")
+    with pytest.raises(errors.ConfigError, match="not valid"):
+        feedback_nlp.load(bad)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('[pipeline]\ncomponents = ["normalize", "teleport"]\n')
+    with pytest.raises(errors.ConfigError, match="Unknown pipeline component 'teleport'"):
+        feedback_nlp.load(unknown)
+    order = tmp_path / "order.toml"
+    order.write_text('[pipeline]\ncomponents = ["normalize", "escalation"]\n')
+    with pytest.raises(errors.ConfigError, match="needs 'sentiment'"):
+        feedback_nlp.load(order)
+    missing_model = tmp_path / "model.toml"
+    missing_model.write_text('[pipeline]\ncomponents = ["normalize", "segment", "category"]\n'
+                             '[components.category]\nmodel = "nowhere"\n')
+    with pytest.raises(errors.ModelError, match="No model at"):
+        feedback_nlp.load(missing_model)
+
+
+def test_a_copied_pipeline_file_changes_behaviour(tmp_path):
+    text = default_pipeline_path().read_text(encoding="utf-8")
+    copy = tmp_path / "mine.toml"
+    models = default_pipeline_path().parent.parent / "models"
+    copy.write_text(text.replace('"../models/', f'"{models.as_posix()}/')
+                    .replace("remove_asr_fillers = false", "remove_asr_fillers = true"), encoding="utf-8")
+    nlp = feedback_nlp.load(copy)
+    assert nlp("嗯 那个那个我的卡被扣了").to_dict()["text_masked"].startswith("那个我的卡")
+    assert read_config(copy)["components"]["normalize"]["remove_asr_fillers"] is True
+
+
+def test_rules_override_the_model_except_for_money_problems(nlp):
+    category = nlp.get_pipe("category")
+    rule = category.matching_rule("你们服务太差，我要打12315", "inquiry")
+    assert rule is not None and rule.label == "complaint"
+    assert category.matching_rule("多扣了我200块，我要打12315", "transaction_error") is None
+
+
+def test_explain_lists_contributing_terms(nlp):
+    category = nlp.get_pipe("category")
+    category.explain = True
+    try:
+        doc = nlp("我的信用卡被重复扣款了，钱一直没退回来")
+    finally:
+        category.explain = False
+    terms = [e["term"] for e in doc.category_explanation]
+    assert terms and all(e["weight"] > 0 for e in doc.category_explanation)
+    assert any(t in "".join(terms) for t in ("扣款", "退", "重复"))
