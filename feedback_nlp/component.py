@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .base import DocComponent
 from .features import batch_counts
 from .models import load_model
 from .schema import Analysis, Turn
@@ -22,7 +23,7 @@ def resolve_model_path(settings: dict[str, Any], base_dir: Path, key: str = "mod
     return (Path(base_dir) / value).resolve()
 
 
-class ModelComponent:
+class ModelComponent(DocComponent):
     """A pipeline component wrapping a trained model.
 
     Subclasses implement `predict(docs) -> scores` without touching the docs and
@@ -85,9 +86,6 @@ class ModelComponent:
 
     def set_annotations(self, docs: list[Analysis], scores: Any) -> None:
         raise NotImplementedError
-
-    def __call__(self, doc: Analysis) -> Analysis:
-        return self.pipe([doc])[0]
 
     def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
         docs = list(docs)

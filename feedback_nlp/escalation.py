@@ -17,8 +17,8 @@ rising are read at the end, and an escalating one with a threat scores above 0.9
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
+from .base import DocComponent
 from .registry import register
 from .schema import Analysis
 
@@ -46,14 +46,8 @@ def escalation_risk(doc: Analysis) -> tuple[float, list[str]]:
 
 
 @register("escalation")
-class EscalationScorer:
-    requires = ("sentiment", "emotion")
+class EscalationScorer(DocComponent):
+    requires = ("sentiment",)
 
-    def __call__(self, doc: Analysis) -> Analysis:
-        return self.pipe([doc])[0]
-
-    def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
-        docs = list(docs)
-        for doc in docs:
-            doc.escalation_risk, doc.escalation_cues = escalation_risk(doc)
-        return docs
+    def process(self, doc: Analysis) -> None:
+        doc.escalation_risk, doc.escalation_cues = escalation_risk(doc)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from .base import DocComponent
 from .registry import register
 from .schema import Analysis
 from .segment import load_stopwords
@@ -35,7 +35,7 @@ def is_content_word(token: str, stopwords: frozenset[str]) -> bool:
 
 
 @register("keywords")
-class KeywordExtractor:
+class KeywordExtractor(DocComponent):
     """Top-k keywords of the customer's side of each contact."""
 
     def __init__(self, top_k: int = 5):
@@ -48,11 +48,5 @@ class KeywordExtractor:
         scored = sorted(counts.items(), key=lambda kv: (-kv[1] * self.idf.get(kv[0], self.default_idf), kv[0]))
         return [word for word, _ in scored[: self.top_k]]
 
-    def __call__(self, doc: Analysis) -> Analysis:
-        return self.pipe([doc])[0]
-
-    def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
-        docs = list(docs)
-        for doc in docs:
-            doc.keywords = self.extract(doc.customer_tokens)
-        return docs
+    def process(self, doc: Analysis) -> None:
+        doc.keywords = self.extract(doc.customer_tokens)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from functools import lru_cache
 
+from .base import DocComponent
 from .registry import register
 from .schema import Analysis
 
@@ -42,7 +42,7 @@ def _strip_controls(text: str) -> str:
 
 
 @register("normalize")
-class Normalizer:
+class Normalizer(DocComponent):
     """Traditional to simplified, full-width to half-width, whitespace, URL/@mention/emoji placeholders, fillers."""
 
     def __init__(
@@ -84,12 +84,6 @@ class Normalizer:
         text = _SPACES.sub(" ", text.replace("\n", " "))
         return text.strip()
 
-    def __call__(self, doc: Analysis) -> Analysis:
-        return self.pipe([doc])[0]
-
-    def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
-        docs = list(docs)
-        for doc in docs:
-            for turn in doc.turns:
-                turn.text_norm = self.normalize(turn.text)
-        return docs
+    def process(self, doc: Analysis) -> None:
+        for turn in doc.turns:
+            turn.text_norm = self.normalize(turn.text)

@@ -7,9 +7,9 @@ so order numbers, amounts and dates survive. Runs after normalisation, so full-w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date
 
+from .base import DocComponent
 from .registry import register
 from .schema import Analysis
 
@@ -85,15 +85,9 @@ def mask_pii(text: str) -> str:
 
 
 @register("mask_pii")
-class PiiMasker:
+class PiiMasker(DocComponent):
     """Masks PII in every turn's normalised text (on by default: outputs never carry the raw numbers)."""
 
-    def __call__(self, doc: Analysis) -> Analysis:
-        return self.pipe([doc])[0]
-
-    def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
-        docs = list(docs)
-        for doc in docs:
-            for turn in doc.turns:
-                turn.text_norm = mask_pii(turn.text_norm)
-        return docs
+    def process(self, doc: Analysis) -> None:
+        for turn in doc.turns:
+            turn.text_norm = mask_pii(turn.text_norm)

@@ -29,13 +29,18 @@ SHOPPING_SIBLINGS = {"ecommerce"}
 
 
 def read_csv_labels(name: str) -> list[dict[str, str]]:
+    """The project's labels (id and label columns); empty when the file is not there yet."""
     path = labels_path(name)
+    if not path.exists():
+        return []
     with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
 def original_corpus() -> list[dict]:
     path = project_root() / ORIGINAL_CORPUS
+    if not path.exists():
+        return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -80,6 +85,8 @@ def category_stc3() -> LabelledData:
 
 def category_original() -> LabelledData:
     corpus = original_corpus()
+    if not corpus:
+        return LabelledData([], [], [], [], [])
     docs = analyse_all([{"id": r["id"], "text": r["text"]} for r in corpus])
     keep = [i for i, d in enumerate(docs) if d.error is None]
     return docs_to_data(

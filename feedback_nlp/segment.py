@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from . import errors
+from .base import DocComponent
 from .registry import register
 from .resources import lexicon_path
 from .schema import Analysis
@@ -71,7 +71,7 @@ def _tokenizer(backend: str, user_dict: str):
 
 
 @register("segment")
-class Segmenter:
+class Segmenter(DocComponent):
     """Splits every turn into words; punctuation is dropped, placeholders such as <PHONE> are kept whole."""
 
     def __init__(self, backend: str = "rjieba", user_dict: str | None = None):
@@ -98,13 +98,7 @@ class Segmenter:
             tokens.extend(tok for tok in self._cut(piece) if not _DROP.match(tok))
         return tokens
 
-    def __call__(self, doc: Analysis) -> Analysis:
-        return self.pipe([doc])[0]
-
-    def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
-        docs = list(docs)
-        for doc in docs:
-            for turn in doc.turns:
-                turn.tokens = self.tokenize(turn.text_norm)
-            doc.tokens = [tok for turn in doc.turns for tok in turn.tokens or []]
-        return docs
+    def process(self, doc: Analysis) -> None:
+        for turn in doc.turns:
+            turn.tokens = self.tokenize(turn.text_norm)
+        doc.tokens = [tok for turn in doc.turns for tok in turn.tokens or []]

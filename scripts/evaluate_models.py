@@ -25,7 +25,7 @@ from feedback_nlp.evaluation import classification_report, macro_f1, normalised_
 from feedback_nlp.modelcard import write_model_card
 from feedback_nlp.models import load_model
 from feedback_nlp.models.linear import read_model_meta
-from feedback_nlp.satisfaction import distributions
+from feedback_nlp.satisfaction import SatisfactionModel
 from feedback_nlp.sentiment import band_labels, sentiment_scores
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,15 +164,14 @@ def evaluate_satisfaction() -> dict:
     docs = recipes.stc3_docs(with_sentiment=True)
     held = [d for d in load_stc3() if is_held_out(str(d["id"])) and str(d["id"]) in docs]
     train = [d for d in load_stc3() if not is_held_out(str(d["id"])) and str(d["id"]) in docs]
+    batch = [docs[str(d["id"])] for d in held]
+    predicted = SatisfactionModel.load(MODELS / "satisfaction").predict_proba(batch)
     result = {}
-    for score, folder in (("S", "satisfaction"), ("A", "resolution")):
-        model = load_model(MODELS / folder)
-        batch = [docs[str(d["id"])] for d in held]
-        predicted = distributions(model, batch, batch)
+    for score, name in (("S", "satisfaction"), ("A", "resolution")):
         gold = np.array([score_distribution(d, score) for d in held])
         prior = np.mean([score_distribution(d, score) for d in train], axis=0)
-        result[folder] = {"n": len(held), "nmd": round(float(normalised_match_distance(predicted, gold).mean()), 4),
-                          "prior_nmd": round(float(normalised_match_distance(np.tile(prior, (len(held), 1)), gold).mean()), 4)}
+        result[name] = {"n": len(held), "nmd": round(float(normalised_match_distance(predicted[score], gold).mean()), 4),
+                        "prior_nmd": round(float(normalised_match_distance(np.tile(prior, (len(held), 1)), gold).mean()), 4)}
     return result
 
 
@@ -221,8 +220,8 @@ def record_metrics(results: dict) -> None:
                       "heldout_customer_turns_3class": results.get("turns", {}).get("ours")},
         "emotion": {"heldout_customer_turns": results.get("emotion", {}).get("ours"),
                     "macro_f1_classes_with_20_examples": results.get("emotion", {}).get("macro_f1_frequent", {}).get("ours")},
-        "satisfaction": {"heldout_nmd": results.get("satisfaction", {}).get("satisfaction")},
-        "resolution": {"heldout_nmd": results.get("satisfaction", {}).get("resolution")},
+        "satisfaction": {"heldout_nmd_S_satisfaction": results.get("satisfaction", {}).get("satisfaction"),
+                         "heldout_nmd_A_resolution": results.get("satisfaction", {}).get("resolution")},
     }
     for folder, values in metrics.items():
         path = MODELS / folder / "model.json"
@@ -275,7 +274,7 @@ def models_table(r: dict) -> str:
     if sat:
         for name in ("satisfaction", "resolution"):
             v = sat[name]
-            lines.append(f"| `models/{name}` | STC-3 {'S' if name == 'satisfaction' else 'A'}-score distribution | "
+            lines.append(f"| `models/satisfaction` ({name}) | STC-3 {'S' if name == 'satisfaction' else 'A'}-score distribution | "
                          f"{v['n']} held-out dialogues | NMD (lower is better) | {v['nmd']:.4f} (prior {v['prior_nmd']:.4f}) | – | – | |")
     if s:
         lines += ["", "Leave-one-domain-out review sentiment, per domain left out:", "",

@@ -15,12 +15,12 @@ import time
 import numpy as np
 
 from feedback_nlp import recipes
-from feedback_nlp.datasets import SCORE_VALUES, is_held_out, load_stc3, score_distribution
-from feedback_nlp.evaluation import macro_f1, normalised_match_distance
+from feedback_nlp.datasets import is_held_out, load_stc3, score_distribution
+from feedback_nlp.evaluation import macro_f1
 from feedback_nlp.models.linear import LinearTextClassifier
 from feedback_nlp.modelcard import write_model_card
-from feedback_nlp.satisfaction import SCORE_LABELS, dialogue_view
-from feedback_nlp.sentiment import band_labels, sentiment_scores
+from feedback_nlp.satisfaction import SCORE_LABELS, TEXT_SCORES, SatisfactionModel
+from feedback_nlp.sentiment import DEFAULT_BAND, band_labels, sentiment_scores
 from feedback_nlp.training import LabelledData, provenance
 
 MODELS = recipes.models_dir()
@@ -29,7 +29,8 @@ ORIGINAL_WEIGHT = 2.0
 SENTIMENT_C = 4.0
 EMOTION_C = 2.0
 CATEGORY_C = 8.0
-SATISFACTION_C = 128.0  # soft labels spread each dialogue over 5 rows, so far less regularisation is needed
+SATISFACTION_TEXT_C = 32.0  # soft labels spread each dialogue over 5 rows, so far less regularisation is needed
+SATISFACTION_META_C = 1.0
 REPRODUCE = "make models   # or: python scripts/train_models.py {task}"
 
 
@@ -65,10 +66,12 @@ def train_sentiment() -> None:
     validation = set(rng.choice(dialogues, size=len(dialogues) // 5, replace=False).tolist())
     fit_rows = [i for i, d in enumerate(turns.ids) if d not in validation]
     val_rows = [i for i, d in enumerate(turns.ids) if d in validation]
-    log(f"sentiment: band model on {len(reviews.ids)} reviews + {len(fit_rows)} turns")
-    probe = sentiment_model(reviews, turns.subset(fit_rows), original)
-    val = turns.subset(val_rows)
-    band = fit_neutral_band(sentiment_scores(probe.labels_, probe.predict_proba(val.texts, val.tokens)), val.labels)
+    band = DEFAULT_BAND
+    if val_rows:
+        log(f"sentiment: band model on {len(reviews.ids)} reviews + {len(fit_rows)} turns")
+        probe = sentiment_model(reviews, turns.subset(fit_rows), original)
+        val = turns.subset(val_rows)
+        band = fit_neutral_band(sentiment_scores(probe.labels_, probe.predict_proba(val.texts, val.tokens)), val.labels)
     log(f"sentiment: neutral band {band}")
     model = sentiment_model(reviews, turns, original)
     data, _ = recipes.sentiment_training_set(reviews, turns, original, TURN_WEIGHT, ORIGINAL_WEIGHT)
@@ -87,94 +90,58 @@ def train_sentiment() -> None:
     log("sentiment: saved")
 
 
+def train_linear(task: str, data: LabelledData, C: float, description: str) -> None:
+    """Fit a balanced linear classifier and save it to models/<task> with its provenance and model card."""
+    log(f"{task}: {len(data.ids)} examples")
+    model = LinearTextClassifier(C=C, class_weight="balanced").fit(data.texts, data.labels, data.tokens)
+    info = provenance(task, data, description, name=f"{task}-linear")
+    info["reproduce"] = REPRODUCE.format(task=task)
+    model.save(MODELS / task, info)
+    write_model_card(MODELS / task)
+    log(f"{task}: saved")
+
+
 def train_emotion() -> None:
     turns, _ = recipes.split(recipes.turn_data("emotion"))
     original, _ = recipes.split(recipes.original_field("emotion"))
-    data = recipes.merge(turns, original)
-    log(f"emotion: {len(data.ids)} examples")
-    model = LinearTextClassifier(C=EMOTION_C, class_weight="balanced").fit(data.texts, data.labels, data.tokens)
-    info = provenance("emotion", data, (
+    train_linear("emotion", recipes.merge(turns, original), EMOTION_C, (
         "The training part of the project's labelled STC-3 customer turns (DUTIR seven classes plus none, "
         f"data/labels/{recipes.TURN_LABELS_FILE}) and of the original corpus ({recipes.ORIGINAL_CORPUS}); "
         "features include DUTIR lexicon tags with negation (data/lexicons/dutir_emotion.tsv)."
-    ), name="emotion-linear")
-    info["reproduce"] = REPRODUCE.format(task="emotion")
-    model.save(MODELS / "emotion", info)
-    write_model_card(MODELS / "emotion")
-    log("emotion: saved")
+    ))
 
 
 def train_category() -> None:
     stc3, _ = recipes.split(recipes.category_stc3())
     original, _ = recipes.split(recipes.category_original())
-    data = recipes.merge(stc3, original)
-    log(f"category: {len(stc3.ids)} STC-3 dialogues + {len(original.ids)} original examples")
-    model = LinearTextClassifier(C=CATEGORY_C, class_weight="balanced").fit(data.texts, data.labels, data.tokens)
-    info = provenance("category", data, (
+    train_linear("category", recipes.merge(stc3, original), CATEGORY_C, (
         f"The training part (80%, fixed by a hash of the id) of the project's category labels for STC-3 dialogues "
         f"(data/labels/{recipes.CATEGORY_LABELS_FILE}; text in ../shared/datasets/dialogues) and of the project's "
         f"original corpus ({recipes.ORIGINAL_CORPUS}: bank cards and payments, e-commerce, books, telecom, "
         "logistics, food delivery; phone, chat, SMS and Weibo)."
-    ), name="category-linear")
-    info["reproduce"] = REPRODUCE.format(task="category")
-    model.save(MODELS / "category", info)
-    write_model_card(MODELS / "category")
-    log("category: saved")
-
-
-def satisfaction_data(score: str) -> tuple[list[str], list[list[str]], np.ndarray, list[str]]:
-    docs = recipes.stc3_docs(with_sentiment=True)
-    texts, tokens, dists, ids = [], [], [], []
-    for dialogue in load_stc3():
-        doc = docs.get(str(dialogue["id"]))
-        if doc is None or is_held_out(doc.id):
-            continue
-        text, toks = dialogue_view(doc)
-        texts.append(text)
-        tokens.append(toks)
-        dists.append(score_distribution(dialogue, score))
-        ids.append(doc.id)
-    return texts, tokens, np.array(dists), ids
-
-
-def soft_label_fit(texts, tokens, dists, C: float) -> LinearTextClassifier:
-    """Multinomial regression on soft labels: each dialogue appears once per score, weighted by its vote share."""
-    rows = [(i, k) for i in range(len(texts)) for k in range(5) if dists[i, k] > 0]
-    model = LinearTextClassifier(C=C, class_weight=None, calibrate=False)
-    return model.fit([texts[i] for i, _ in rows], [SCORE_LABELS[k] for _, k in rows],
-                     [tokens[i] for i, _ in rows], sample_weight=[dists[i, k] for i, k in rows])
+    ))
 
 
 def train_satisfaction() -> None:
-    for score, name, folder in (("S", "satisfaction", "satisfaction"), ("A", "resolution", "resolution")):
-        texts, tokens, dists, ids = satisfaction_data(score)
-        rng = np.random.default_rng(1)
-        validation = rng.random(len(texts)) < 0.2
-        fit_rows, val_rows = np.flatnonzero(~validation), np.flatnonzero(validation)
-        probe = soft_label_fit([texts[i] for i in fit_rows], [tokens[i] for i in fit_rows], dists[fit_rows], SATISFACTION_C)
-        order = [probe.labels_.index(label) for label in SCORE_LABELS]
-        logits = probe.decision_function([texts[i] for i in val_rows], [tokens[i] for i in val_rows])[:, order]
-        temperature, best = 1.0, np.inf
-        for t in np.round(np.arange(0.4, 2.01, 0.05), 2):
-            z = logits / t
-            p = np.exp(z - z.max(1, keepdims=True))
-            p /= p.sum(1, keepdims=True)
-            nmd = normalised_match_distance(p, dists[val_rows]).mean()
-            if nmd < best:
-                temperature, best = float(t), nmd
-        log(f"{name}: temperature {temperature} (validation NMD {best:.4f})")
-        model = soft_label_fit(texts, tokens, dists, SATISFACTION_C)
-        model.temperature_ = temperature
-        data = LabelledData(ids, texts, tokens, [SCORE_LABELS[int(np.argmax(d))] for d in dists])
-        info = provenance(name, data, (
-            f"The training part (80%) of the 3,000 STC-3 dialogues in ../shared/datasets/dialogues, with the 19 "
-            f"annotators' {score}-scores as soft labels over {list(SCORE_VALUES)}; features: the text of every turn, "
-            "the last customer turn apart, the dialogue's shape and the sentiment model's reading of the customer turns."
-        ), name=f"{name}-linear")
-        info["reproduce"] = REPRODUCE.format(task="satisfaction")
-        model.save(MODELS / folder, info)
-        write_model_card(MODELS / folder)
-        log(f"{name}: saved")
+    docs = recipes.stc3_docs(with_sentiment=True)
+    dialogues = [d for d in load_stc3() if str(d["id"]) in docs and not is_held_out(str(d["id"]))]
+    batch = [docs[str(d["id"])] for d in dialogues]
+    dists = {k: np.array([score_distribution(d, k) for d in dialogues]) for k in TEXT_SCORES}
+    log(f"satisfaction: {len(batch)} training dialogues")
+    model = SatisfactionModel(text_C=SATISFACTION_TEXT_C, meta_C=SATISFACTION_META_C).fit(batch, dists)
+    data = LabelledData([d.id for d in batch], [], [], [SCORE_LABELS[int(np.argmax(v))] for v in dists["S"]])
+    info = provenance("satisfaction", data, (
+        "The training part (80%, fixed by a hash of the id) of the 3,000 STC-3 dialogues in ../shared/datasets/"
+        "dialogues, with the 19 annotators' S (satisfaction), A (accomplishment) and E (effectiveness) scores as "
+        "soft labels over -2..2. Text models read every turn, the last customer turn apart, the dialogue's shape "
+        "and the sentiment model's reading of the customer turns; a second-level regression on their out-of-fold "
+        "scores and the dialogue's structure gives the S and A distributions."
+    ), name="satisfaction-stack")
+    info["reproduce"] = REPRODUCE.format(task="satisfaction")
+    info["label_counts_note"] = "label counts are the most-voted S-score per dialogue"
+    model.save(MODELS / "satisfaction", info)
+    write_model_card(MODELS / "satisfaction")
+    log("satisfaction: saved")
 
 
 STAGES = {"sentiment": train_sentiment, "emotion": train_emotion, "category": train_category,

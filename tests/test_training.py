@@ -119,3 +119,13 @@ def test_calibration_is_reasonable():
     model = LinearTextClassifier().fit(texts[:400], labels[:400])
     proba = model.predict_proba(texts[400:])
     assert expected_calibration_error(labels[400:], proba, model.labels_) < 0.1
+
+
+def test_fortran_ordered_arrays_survive_saving(tmp_path):
+    from safetensors.numpy import load_file
+
+    from feedback_nlp.models.linear import save_arrays
+
+    matrix = np.asfortranarray(np.arange(12, dtype=float).reshape(3, 4))
+    save_arrays({"m": matrix}, tmp_path / "a.safetensors")
+    assert np.array_equal(load_file(str(tmp_path / "a.safetensors"))["m"], matrix)

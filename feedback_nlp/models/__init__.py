@@ -19,6 +19,10 @@ def load_model(directory: str | Path) -> Any:
         from .transformer import TransformerTextClassifier
 
         return TransformerTextClassifier.load(directory)
+    if kind == "satisfaction-stack":
+        from ..satisfaction import SatisfactionModel
+
+        return SatisfactionModel.load(directory)
     raise errors.model_invalid(directory, f"unknown model kind {kind!r}")
 
 

@@ -22,6 +22,12 @@ from ..features import FeatureSettings, HashedFeaturizer
 FORMAT_VERSION = 1
 
 
+def save_arrays(arrays: dict[str, np.ndarray], path: Path) -> None:
+    """safetensors writes an array's memory as it lies, so Fortran-ordered arrays (scikit-learn's coef_ can be)
+    must be made C-contiguous first or they load transposed."""
+    save_file({name: np.ascontiguousarray(value) for name, value in arrays.items()}, str(path))
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -182,14 +188,9 @@ class LinearTextClassifier:
     def save(self, directory: str | Path, info: dict[str, Any] | None = None) -> Path:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        save_file(
-            {
-                "columns": self.columns_,
-                "idf": self.idf_,
-                "coef": np.ascontiguousarray(self.coef_),
-                "intercept": self.intercept_,
-            },
-            str(directory / "weights.safetensors"),
+        save_arrays(
+            {"columns": self.columns_, "idf": self.idf_, "coef": self.coef_, "intercept": self.intercept_},
+            directory / "weights.safetensors",
         )
         self.info = {**self.info, **(info or {})}
         meta = {
