@@ -32,7 +32,7 @@ $(VENV)/.test: $(VENV)/.base
 demo: venv
 	mkdir -p out
 	$(VENV)/bin/feedback-nlp analyze data/samples/contacts.jsonl -o out/contacts_scored.jsonl --store out/results.duckdb
-	$(VENV)/bin/feedback-nlp report out/results.duckdb -o out/report.html
+	$(VENV)/bin/feedback-nlp report out/results.duckdb -o out/report.html --alert-freq h --min-count 5 --warmup 24
 	@echo "Scored records: out/contacts_scored.jsonl   Report: out/report.html"
 
 test: $(VENV)/.test

@@ -75,12 +75,14 @@ class AlertSettings:
     ewma_lambda: float = 0.2
     warmup: int = 8
     rules: tuple[AlertRule, ...] = DEFAULT_RULES
+    seasonal_warmup: int = 3  # earlier days with the same slot, for seasonal (sub-daily volume) baselines
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AlertSettings:
         section = config.get("monitoring", {}).get("alerts", {})
         rules = tuple(AlertRule.from_dict(r) for r in section.get("rules", [])) or DEFAULT_RULES
-        return cls(section.get("ewma_lambda", 0.2), section.get("warmup", 8), rules)
+        return cls(section.get("ewma_lambda", 0.2), section.get("warmup", 8), rules,
+                   section.get("seasonal_warmup", 3))
 
 
 def _ewma_baseline(values: np.ndarray, valid: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
@@ -132,9 +134,11 @@ def detect(trends: pd.DataFrame, by: list[str], settings: AlertSettings, freq: s
                 continue
             values = series[rule.metric].to_numpy(dtype=float)
             valid = np.isfinite(values) & (n > 0)
+            warmup = settings.warmup
             if rule.kind == "count" and sub_daily:
                 slots = series["bucket"].dt.strftime("%H:%M").to_numpy()
                 baseline, seen = _seasonal_baseline(values, slots, settings.ewma_lambda)
+                warmup = settings.seasonal_warmup
             else:
                 baseline, seen = _ewma_baseline(values, valid, settings.ewma_lambda)
             if rule.kind == "share":
@@ -151,7 +155,7 @@ def detect(trends: pd.DataFrame, by: list[str], settings: AlertSettings, freq: s
             with np.errstate(invalid="ignore", divide="ignore"):
                 z = sign * change / sigma
             guard = n if rule.kind != "count" else values
-            fire = (valid & (seen >= settings.warmup) & (z >= rule.threshold) & (guard >= rule.min_count)
+            fire = (valid & (seen >= warmup) & (z >= rule.threshold) & (guard >= rule.min_count)
                     & (sign * change >= rule.min_delta))
             for i in np.flatnonzero(fire):
                 alerts.append(Alert(

@@ -215,3 +215,9 @@ def test_rows_in_equals_rows_out_plus_rejected(tmp_path_factory, base_nlp, rows)
     non_blank = sum(1 for line in (b"\n".join(rows) + b"\n").split(b"\n")[:-1] if line.strip(b" \r\t\x0b\x0c"))
     # Every non-blank physical line is part of exactly one record or rejection.
     assert stats.rows_in <= non_blank
+
+
+def test_a_stray_control_character_does_not_cost_the_row():
+    assert decode_line("房间很好\x08，服务也不错".encode()) == "房间很好\x08，服务也不错"
+    with pytest.raises(errors.RecordError):
+        decode_line(b"\x01\x02\x03\x04abc")

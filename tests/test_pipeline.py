@@ -1,5 +1,7 @@
 import pytest
 
+from conftest import ROOT
+
 import feedback_nlp
 from feedback_nlp import errors
 from feedback_nlp.pipeline import read_config
@@ -7,11 +9,15 @@ from feedback_nlp.resources import default_pipeline_path
 
 
 def test_default_pipeline_components(nlp):
-    assert nlp.pipe_names == ["normalize", "mask_pii", "segment", "category", "sentiment", "emotion",
-                              "satisfaction", "escalation", "keywords"]
+    names = nlp.pipe_names
+    assert names[:3] == ["normalize", "mask_pii", "segment"] and names[-1] == "keywords"
+    assert {"sentiment", "satisfaction", "escalation"} <= set(names)
+    for name in ("category", "emotion"):  # in the pipeline exactly when a shipped model exists
+        assert (name in names) == (ROOT / "models" / name / "model.json").exists()
 
 
-def test_text_and_transcript_outputs(nlp):
+def test_text_and_transcript_outputs(full_nlp):
+    nlp = full_nlp
     doc = nlp("我的信用卡被重复扣款了，到现在还没退回来，太气人了")
     out = doc.to_dict()
     assert out["category"] in out["category_scores"]
@@ -31,14 +37,15 @@ def test_text_and_transcript_outputs(nlp):
     assert call["sentiment_shift"] == pytest.approx(call["sentiment_end"] - call["sentiment_start"], abs=1e-3)
 
 
-def test_absent_components_leave_no_fields():
-    nlp = feedback_nlp.load(disable=["category", "satisfaction", "escalation"])
+def test_absent_components_leave_no_fields(test_models_pipeline):
+    nlp = feedback_nlp.load(test_models_pipeline, disable=["category", "satisfaction", "escalation"])
     out = nlp("退款没到账").to_dict()
     assert "category" not in out and "satisfaction" not in out and "escalation_risk" not in out
     assert "sentiment_score" in out
 
 
-def test_pipe_matches_call_and_keeps_order(nlp):
+def test_pipe_matches_call_and_keeps_order(full_nlp):
+    nlp = full_nlp
     texts = ["退款没到账", "请问怎么开通", "你们服务太差了", "谢谢你们"] * 10
     piped = [d.to_dict() for d in nlp.pipe(texts, batch_size=7)]
     single = [nlp(t).to_dict() for t in texts]
@@ -46,7 +53,8 @@ def test_pipe_matches_call_and_keeps_order(nlp):
         assert {k: v for k, v in a.items() if k != "id"} == {k: v for k, v in b.items() if k != "id"}
 
 
-def test_pipe_with_two_processes_matches_one(nlp):
+def test_pipe_with_two_processes_matches_one(full_nlp):
+    nlp = full_nlp
     texts = [f"第{i}次打电话了，退款还没到账" for i in range(60)]
     one = [d.to_dict() for d in nlp.pipe(texts, batch_size=8)]
     two = [d.to_dict() for d in nlp.pipe(texts, batch_size=8, n_process=2)]
@@ -84,22 +92,23 @@ def test_config_errors_are_clear(tmp_path):
 def test_a_copied_pipeline_file_changes_behaviour(tmp_path):
     text = default_pipeline_path().read_text(encoding="utf-8")
     copy = tmp_path / "mine.toml"
-    models = default_pipeline_path().parent.parent / "models"
-    copy.write_text(text.replace('"../models/', f'"{models.as_posix()}/')
+    copy.write_text(text.replace('"../', f'"{ROOT.as_posix()}/')
                     .replace("remove_asr_fillers = false", "remove_asr_fillers = true"), encoding="utf-8")
     nlp = feedback_nlp.load(copy)
     assert nlp("嗯 那个那个我的卡被扣了").to_dict()["text_masked"].startswith("那个我的卡")
     assert read_config(copy)["components"]["normalize"]["remove_asr_fillers"] is True
 
 
-def test_rules_override_the_model_except_for_money_problems(nlp):
+def test_rules_override_the_model_except_for_money_problems(full_nlp):
+    nlp = full_nlp
     category = nlp.get_pipe("category")
     rule = category.matching_rule("你们服务太差，我要打12315", "inquiry")
     assert rule is not None and rule.label == "complaint"
     assert category.matching_rule("多扣了我200块，我要打12315", "transaction_error") is None
 
 
-def test_explain_lists_contributing_terms(nlp):
+def test_explain_lists_contributing_terms(full_nlp):
+    nlp = full_nlp
     category = nlp.get_pipe("category")
     category.explain = True
     try:
