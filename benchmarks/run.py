@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
@@ -302,16 +303,26 @@ def main() -> None:
         "monitoring": lambda r: bench_monitoring(r, 50_000 if quick else 1_000_000),
         "profile": lambda r: profile(r, 2_000 if quick else 10_000),
     }
-    results = {"machine": machine(), "quick": quick}
+    target = ROOT / "benchmarks" / ("results-quick" if quick else "results")
+    previous = target.with_suffix(".json")
+    # --only refreshes some sections and keeps the others from the last full run.
+    results = json.loads(previous.read_text()) if args.only and previous.exists() else {}
+    results.update(machine=machine(), quick=quick)
     for name, step in steps.items():
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
         step(results)
-    target = ROOT / "benchmarks" / ("results-quick" if quick else "results")
     target.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     target.with_suffix(".md").write_text(write_markdown(results), encoding="utf-8")
     print(f"wrote {target.with_suffix('.md')}")
+    if not quick:  # the README shows the same tables
+        readme = ROOT / "README.md"
+        text = readme.read_text(encoding="utf-8")
+        block = write_markdown(results).split("\n", 2)[2]
+        text = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->|BENCH_TABLE",
+                      lambda _: f"<!-- bench:start -->\n{block}<!-- bench:end -->", text, flags=re.S)
+        readme.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
