@@ -26,7 +26,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "work"
-CLI = [sys.executable, "-m", "feedback_nlp.cli"]
+CLI = [sys.executable, "-m", "feedback_nlp"]
 COMPLAINT = "我上周五在你们APP上买的机票被扣了两次钱，一共多扣了1280元，客服电话打了三次都说在处理，到现在还没退回来，太让人失望了，再不处理我就投诉到12315"
 
 

@@ -259,5 +259,7 @@ def main() -> None:
     app()
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m feedback_nlp.cli`: run the package's app, which has every command
+    from feedback_nlp.cli import main as package_main
+
+    package_main()

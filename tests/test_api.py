@@ -104,7 +104,7 @@ def test_real_uvicorn_on_loopback_with_concurrent_clients():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "feedback_nlp.cli", "serve", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "feedback_nlp", "serve", "--port", str(port),
                                "--log-level", "warning"])
     url = f"http://127.0.0.1:{port}"
     try:

@@ -58,7 +58,7 @@ def test_analyze_with_two_workers_matches_one(tmp_path):
 
 def test_tag_reads_stdin_and_flushes_each_line():
     process = subprocess.Popen(
-        [sys.executable, "-m", "feedback_nlp.cli", "tag"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "feedback_nlp", "tag"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert process.stdin and process.stdout
     process.stdin.write("我要投诉你们的客服\n")
