@@ -158,8 +158,8 @@ def build_report(frame: pd.DataFrame, title: str = "Customer satisfaction monito
         '<div class="cols"><div><h3>Hot topics (whole period)</h3>'
         + _table(hot_topics(frame.assign(started_at=frame["started_at"].min()), "M",
                             "category" if categories else "channel", 6).drop(columns="period"), {"share": ".0%"})
-        + "</div><div><h3>Emerging terms per day</h3>"
-        + _table(emerging_by_period(frame, "D", 4), {"z": ".1f"}) + "</div></div>",
+        + "</div><div><h3>Emerging terms per day (last 14 days)</h3>"
+        + _table(emerging_by_period(frame, "D", 4, last=14), {"z": ".1f"}) + "</div></div>",
         "<h2>Agents</h2>", _table(_scorecard(frame, "agent_id"), _SCORE_FORMATS),
         "<h2>Business lines</h2>", _table(_scorecard(frame, "business_line"), _SCORE_FORMATS),
         "<h2>Listen to these first</h2>",

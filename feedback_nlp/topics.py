@@ -49,34 +49,43 @@ def log_odds_with_prior(current: Counter, previous: Counter, background: Counter
     return scores
 
 
+def period_counts(frame: pd.DataFrame, freq: str) -> dict[pd.Timestamp, Counter]:
+    """Contacts mentioning each term, per period, in one pass over the data."""
+    frame = frame[frame["started_at"].notna()]
+    periods = bucket_start(frame["started_at"], normalise_freq(freq))
+    return {period: _counts(part) for period, part in frame["keywords"].groupby(periods, sort=True)}
+
+
+def _emerging(counts: dict, background: Counter, period, top_k: int, min_contacts: int) -> list[dict]:
+    earlier = [p for p in counts if p < period]
+    current, previous = counts[period], counts[earlier[-1]] if earlier else Counter()
+    scores = log_odds_with_prior(current, previous, background)
+    rows = [{"period": period, "term": t, "contacts": current[t], "previous_contacts": previous.get(t, 0),
+             "z": round(z, 2)}
+            for t, z in scores.items() if current[t] >= min_contacts and z > 0]
+    return sorted(rows, key=lambda r: -r["z"])[:top_k]
+
+
+COLUMNS = ["period", "term", "contacts", "previous_contacts", "z"]
+
+
 def emerging_terms(frame: pd.DataFrame, freq: str = "D", top_k: int = 10, min_contacts: int = 3,
                    period: pd.Timestamp | None = None) -> pd.DataFrame:
     """Terms rising in `period` (default: the last period with data) against the period before it."""
-    frame = frame[frame["started_at"].notna()].copy()
-    if frame.empty:
-        return pd.DataFrame(columns=["period", "term", "contacts", "previous_contacts", "z"])
-    frame["period"] = bucket_start(frame["started_at"], normalise_freq(freq))
-    periods = sorted(frame["period"].unique())
-    current_period = period if period is not None else periods[-1]
-    earlier = [p for p in periods if p < current_period]
-    current = _counts(frame.loc[frame["period"] == current_period, "keywords"])
-    previous = _counts(frame.loc[frame["period"] == earlier[-1], "keywords"]) if earlier else Counter()
-    background = _counts(frame["keywords"])
-    scores = log_odds_with_prior(current, previous, background)
-    rows = [{"period": current_period, "term": t, "contacts": current[t], "previous_contacts": previous.get(t, 0),
-             "z": round(z, 2)}
-            for t, z in scores.items() if current[t] >= min_contacts and z > 0]
-    rows.sort(key=lambda r: -r["z"])
-    return pd.DataFrame(rows[:top_k], columns=["period", "term", "contacts", "previous_contacts", "z"])
+    counts = period_counts(frame, freq)
+    if not counts:
+        return pd.DataFrame(columns=COLUMNS)
+    background = sum(counts.values(), Counter())
+    chosen = period if period is not None else max(counts)
+    return pd.DataFrame(_emerging(counts, background, chosen, top_k, min_contacts), columns=COLUMNS)
 
 
-def emerging_by_period(frame: pd.DataFrame, freq: str = "D", top_k: int = 5, min_contacts: int = 3) -> pd.DataFrame:
-    """Emerging terms for every period in turn (for the report's topic timeline)."""
-    frame = frame[frame["started_at"].notna()]
-    if frame.empty:
-        return pd.DataFrame(columns=["period", "term", "contacts", "previous_contacts", "z"])
-    periods = sorted(bucket_start(frame["started_at"], normalise_freq(freq)).unique())
-    parts = [emerging_terms(frame, freq, top_k, min_contacts, p) for p in periods[1:]]
-    parts = [p for p in parts if not p.empty]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["period", "term", "contacts", "previous_contacts", "z"])
+def emerging_by_period(frame: pd.DataFrame, freq: str = "D", top_k: int = 5, min_contacts: int = 3,
+                       last: int | None = None) -> pd.DataFrame:
+    """Emerging terms for each period in turn (the last `last` periods), for the report's topic timeline."""
+    counts = period_counts(frame, freq)
+    background = sum(counts.values(), Counter())
+    periods = sorted(counts)[1:]
+    chosen = periods[-last:] if last else periods
+    rows = [row for p in chosen for row in _emerging(counts, background, p, top_k, min_contacts)]
+    return pd.DataFrame(rows, columns=COLUMNS)
