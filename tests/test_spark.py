@@ -9,7 +9,13 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow,
 
 @pytest.fixture(scope="module")
 def spark():
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
+
+    # Python workers must run this interpreter (with feedback-nlp installed), not whatever python3 is on PATH.
+    os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
 
     session = (SparkSession.builder.master("local[2]").appName("feedback-nlp-test")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
