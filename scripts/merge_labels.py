@@ -3,7 +3,7 @@
     python scripts/merge_labels.py
 
 `*_category.csv` (id,category) -> data/labels/stc3_category.csv; `*_turns.csv` (turn_id,sentiment,emotion) ->
-data/labels/stc3_turns.csv. Files whose name starts with `second_` are the independent second annotation of the
+data/labels/stc3_turns.csv; the writers' `data/corpus/incoming/<domain>.jsonl` -> data/corpus/original.jsonl. Files whose name starts with `second_` are the independent second annotation of the
 agreement sample and go to stc3_category_second.csv / stc3_turns_second.csv. Rows with an unknown id or label are
 reported and left out; the first annotation of an id wins.
 """
@@ -11,13 +11,17 @@ reported and left out; the first annotation of an id wins.
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 
 from feedback_nlp.datasets import load_stc3
 from feedback_nlp.lexicon import EMOTIONS
 
-LABELS = Path(__file__).resolve().parent.parent / "data" / "labels"
+ROOT = Path(__file__).resolve().parent.parent
+LABELS = ROOT / "data" / "labels"
+CORPUS = ROOT / "data" / "corpus"
+CHANNELS = {"phone", "chat", "sms", "weibo"}
 CATEGORIES = {"transaction_error", "inquiry", "complaint", "other"}
 SENTIMENTS = {"negative", "neutral", "positive"}
 
@@ -60,7 +64,37 @@ def merge(kind: str, second: bool) -> None:
     print(f"{name}: {len(kept)} rows from {len(paths)} files ({problems} left out)")
 
 
+def merge_corpus() -> None:
+    paths = sorted((CORPUS / "incoming").glob("*.jsonl"))
+    if not paths:
+        return
+    kept: dict[str, dict] = {}
+    texts: set[str] = set()
+    problems = 0
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                ok = (row["channel"] in CHANNELS and row["category"] in CATEGORIES and row["sentiment"] in SENTIMENTS
+                      and row["emotion"] in {*EMOTIONS, "none"} and str(row["text"]).strip() and row["domain"])
+            except (ValueError, KeyError, TypeError):
+                ok = False
+            if not ok or row["id"] in kept or row["text"] in texts:
+                problems += 1
+                print(f"left out: {path.name}:{number}", file=sys.stderr)
+                continue
+            texts.add(row["text"])
+            kept[row["id"]] = {k: row[k] for k in ("id", "domain", "channel", "text", "category", "sentiment", "emotion")}
+    with (CORPUS / "original.jsonl").open("w", encoding="utf-8") as handle:
+        for row in kept.values():
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"original.jsonl: {len(kept)} examples from {len(paths)} files ({problems} left out)")
+
+
 if __name__ == "__main__":
+    merge_corpus()
     for kind in ("category", "turns"):
         for second in (False, True):
             merge(kind, second)
