@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -223,6 +224,8 @@ def serve(
     max_body_bytes: Annotated[int, typer.Option(help="Largest request body accepted (413 above).")] = 1_000_000,
     max_text_chars: Annotated[int, typer.Option(help="Longest text or transcript accepted (413 above).")] = 20_000,
     max_batch: Annotated[int, typer.Option(help="Most items in one /v1/analyze/batch request (413 above).")] = 256,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes, each with its own copy of the models "
+                                                     "(about 0.3 GB each); one per core suits most machines.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the HTTP tagging service: POST /v1/analyze, POST /v1/analyze/batch, GET /healthz, GET /v1/models,
@@ -234,8 +237,14 @@ def serve(
     except ImportError:
         fail(errors.extra_not_installed("serve", "fastapi and uvicorn"))
         return
-    app_ = create_app(pipeline, ServiceLimits(max_body_bytes, max_text_chars, max_batch))
-    uvicorn.run(app_, host=host, port=port, log_level=log_level)
+    if workers == 1:
+        app_ = create_app(pipeline, ServiceLimits(max_body_bytes, max_text_chars, max_batch))
+        uvicorn.run(app_, host=host, port=port, log_level=log_level)
+        return
+    os.environ.update(FEEDBACK_NLP_PIPELINE=str(pipeline or ""), FEEDBACK_NLP_MAX_BODY_BYTES=str(max_body_bytes),
+                      FEEDBACK_NLP_MAX_TEXT_CHARS=str(max_text_chars), FEEDBACK_NLP_MAX_BATCH=str(max_batch))
+    uvicorn.run("feedback_nlp.api.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                log_level=log_level)
 
 
 def version_callback(value: bool) -> None:

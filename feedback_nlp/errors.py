@@ -109,6 +109,11 @@ def model_kind_mismatch(path: object, found: str, expected: str) -> ModelError:
     return ModelError(f"The model at {path} is a {found!r} model, not a {expected!r} model.")
 
 
+def model_needs_extra_features(count: int) -> ModelError:
+    return ModelError(f"This model was trained with {count} stacked feature column(s) beside the text; pass them "
+                      "as `extra=` (a stacked model such as models/sentiment does this itself).")
+
+
 def extra_not_installed(extra: str, package: str) -> FeedbackNLPError:
     return FeedbackNLPError(
         f"This feature needs the optional package {package!r}. Install it with: pip install 'feedback-nlp[{extra}]'"

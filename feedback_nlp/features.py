@@ -1,23 +1,32 @@
-"""Text features shared by every linear model: hashed character n-grams plus hashed words and word pairs.
+"""Text features shared by every linear model: hashed character n-grams plus hashed words, word pairs, negated
+words and lexicon tags.
 
-Hashing keeps the featurizer stateless (nothing to store but its settings) and lets the category, sentiment and
-emotion models read one feature matrix per batch instead of three: `batch_counts` memoises it for the batch.
+Hashing keeps the featurizer stateless (nothing to store but its settings) and lets the category, sentiment,
+emotion and satisfaction models read one feature matrix per batch: `batch_counts` memoises it for the batch.
 Character n-grams carry the generalisation (unseen products, ASR slips); words and word pairs carry negation and
 domain terms from the dictionary ("没有不好", "重复扣款").
+
+The hashing is vectorised over the whole batch with numpy (a polynomial hash of code points for character n-grams,
+CRC-32 of each distinct token once per batch for words), because a per-document Python loop over n-grams was half
+of the pipeline's time. Hashes are deterministic across processes and platforms (no `hash()`, which is salted).
 """
 
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
-from .lexicon import load_lexicon
+from .lexicon import EMOTIONS, NEGATION_WINDOW, load_lexicon
+
+# Bumped whenever a feature's hash changes: a model trained with other hashes would read garbage.
+HASHING = "np-poly-crc32-v2"
 
 
 @dataclass(frozen=True)
@@ -28,53 +37,148 @@ class FeatureSettings:
     word_bigrams: bool = True
     mark_negation: bool = True
     lexicon_tags: bool = True
+    hashing: str = HASHING
+
+    def __post_init__(self) -> None:
+        if self.n_features & (self.n_features - 1):
+            raise ValueError("n_features must be a power of two")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _word_features(tokens: list[str], settings: FeatureSettings) -> list[str]:
-    feats = ["w:" + t for t in tokens]
-    if settings.mark_negation:
-        # The word after a negation is its own feature, so "不满意" and "满意" pull in opposite directions.
-        negations = load_lexicon().negations
-        feats += ["neg:" + tokens[i + 1] for i in range(len(tokens) - 1) if tokens[i] in negations]
-    if settings.word_bigrams:
-        feats += ["b:" + a + "|" + b for a, b in zip(tokens, tokens[1:])]
-    if settings.lexicon_tags:
-        feats += load_lexicon().tags(tokens)
-    return feats
+_PRIME = np.uint64(0x100000001B3)
+_SALT = {"char": 0x9E3779B97F4A7C15, "word": 0xC2B2AE3D27D4EB4F, "neg": 0x165667B19E3779F9,
+         "pair": 0xD6E8FEB86659FD93, "lex": 0xFF51AFD7ED558CCD}
+_LEX_TAGS = ("pos", "neg", "strong_pos", "strong_neg", *EMOTIONS, *(f"negated_{e}" for e in EMOTIONS))
+
+
+def _mix(h: np.ndarray, salt: str) -> np.ndarray:
+    """splitmix64's finaliser: spreads similar inputs over all bits before the modulo."""
+    with np.errstate(over="ignore"):
+        h = h ^ np.uint64(_SALT[salt])
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def _same_doc_runs(doc: np.ndarray, size: int) -> np.ndarray:
+    """Start positions p where doc[p] .. doc[p + size - 1] all belong to one document."""
+    if len(doc) < size:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.arange(len(doc) - size + 1)
+    return starts[doc[starts] == doc[starts + size - 1]]
 
 
 class HashedFeaturizer:
     def __init__(self, settings: FeatureSettings | None = None):
         self.settings = settings or FeatureSettings()
-        s = self.settings
-        self._chars = HashingVectorizer(
-            analyzer="char", ngram_range=(s.char_ngram_min, s.char_ngram_max), n_features=s.n_features,
-            alternate_sign=False, norm=None, lowercase=False, dtype=np.float32,
-        )
-        self._words = HashingVectorizer(
-            analyzer=lambda tokens: _word_features(tokens, s),
-            n_features=s.n_features, alternate_sign=False, norm=None, dtype=np.float32,
-        )
+        self._mask = np.uint64(self.settings.n_features - 1)
 
+    # --- character n-grams ------------------------------------------------------------------------------------
+    def _char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        doc = np.repeat(np.arange(len(texts)), lengths)
+        rows, hashes, spans = [], [], []
+        s = self.settings
+        with np.errstate(over="ignore"):
+            for size in range(s.char_ngram_min, s.char_ngram_max + 1):
+                starts = _same_doc_runs(doc, size)
+                h = np.full(len(starts), size, dtype=np.uint64)
+                for offset in range(size):
+                    h = h * _PRIME + codes[starts + offset]
+                rows.append(doc[starts])
+                hashes.append(_mix(h, "char"))
+                spans += [(int(p), size) for p in starts] if len(texts) == 1 else []
+        return np.concatenate(rows), np.concatenate(hashes), spans
+
+    # --- words, negated words, word pairs, lexicon tags -------------------------------------------------------
+    def _word_hashes(self, tokens: list[list[str]], with_names: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+        s = self.settings
+        flat = [t for doc_tokens in tokens for t in doc_tokens]
+        doc = np.repeat(np.arange(len(tokens)), np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)))
+        ids, uniques = pd.factorize(np.array(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
+        words = list(uniques)
+        base = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words), dtype=np.uint64,
+                           count=len(words))
+        token_hash = base[ids]
+        rows, hashes = [doc], [_mix(token_hash, "word")]
+        names = [f"w:{t}" for t in flat] if with_names else []
+        lexicon = load_lexicon()
+        is_negation = np.fromiter((w in lexicon.negations for w in words), dtype=bool, count=len(words))[ids]
+        pairs = _same_doc_runs(doc, 2)
+        if s.mark_negation:
+            # The word after a negation is its own feature, so "不满意" and "满意" pull in opposite directions.
+            after = pairs[is_negation[pairs]] + 1
+            rows.append(doc[after])
+            hashes.append(_mix(token_hash[after], "neg"))
+            names += [f"neg:{flat[p]}" for p in after] if with_names else []
+        if s.word_bigrams:
+            with np.errstate(over="ignore"):
+                pair_hash = _mix(token_hash[pairs], "pair") * _PRIME + token_hash[pairs + 1]
+            rows.append(doc[pairs])
+            hashes.append(_mix(pair_hash, "pair"))
+            names += [f"b:{flat[p]}|{flat[p + 1]}" for p in pairs] if with_names else []
+        if s.lexicon_tags:
+            tag_rows, tag_ids = self._lexicon_tags(words, ids, doc, is_negation)
+            rows.append(tag_rows)
+            hashes.append(_mix(tag_ids.astype(np.uint64), "lex"))
+            names += [f"lex:{_LEX_TAGS[t]}" for t in tag_ids] if with_names else []
+        return np.concatenate(rows), np.concatenate(hashes), names
+
+    @staticmethod
+    def _lexicon_tags(words: list[str], ids: np.ndarray, doc: np.ndarray, is_negation: np.ndarray):
+        """Polarity and DUTIR emotion of lexicon words, flipped by a negation and marked strong by a degree adverb
+        within the NEGATION_WINDOW tokens before them (in the same document)."""
+        lexicon = load_lexicon()
+        polarity = np.fromiter((lexicon.polarity.get(w, 0) for w in words), dtype=np.int8, count=len(words))[ids]
+        emotion = np.fromiter((EMOTIONS.index(lexicon.emotion[w]) if w in lexicon.emotion else -1 for w in words),
+                              dtype=np.int8, count=len(words))[ids]
+        is_degree = np.fromiter((w in lexicon.degree for w in words), dtype=bool, count=len(words))[ids]
+        hits = np.flatnonzero((polarity != 0) | (emotion >= 0))
+        negated = np.zeros(len(hits), dtype=bool)
+        strong = np.zeros(len(hits), dtype=bool)
+        for back in range(1, NEGATION_WINDOW + 1):
+            before = hits - back
+            inside = (before >= 0) & (doc[np.maximum(before, 0)] == doc[hits])
+            negated |= inside & is_negation[np.maximum(before, 0)]
+            strong |= inside & is_degree[np.maximum(before, 0)]
+        sign = np.where(negated, -polarity[hits], polarity[hits])
+        tag_rows, tag_ids = [], []
+        has_polarity = sign != 0
+        tag_rows.append(doc[hits][has_polarity])
+        tag_ids.append(np.where(sign[has_polarity] > 0, 0, 1))
+        is_strong = has_polarity & strong
+        tag_rows.append(doc[hits][is_strong])
+        tag_ids.append(np.where(sign[is_strong] > 0, 2, 3))
+        has_emotion = emotion[hits] >= 0
+        tag_rows.append(doc[hits][has_emotion])
+        tag_ids.append(4 + emotion[hits][has_emotion] + np.where(negated[has_emotion], len(EMOTIONS), 0))
+        return np.concatenate(tag_rows), np.concatenate(tag_ids).astype(np.int64)
+
+    # --- public API ---------------------------------------------------------------------------------------------
     def counts(self, texts: list[str], tokens: list[list[str]]) -> sp.csr_matrix:
         """Raw counts, shape (n_texts, n_features)."""
-        matrix = self._chars.transform(texts) + self._words.transform(tokens)
-        return sp.csr_matrix(matrix, dtype=np.float32)
+        char_rows, char_hashes, _ = self._char_hashes(list(texts))
+        word_rows, word_hashes, _ = self._word_hashes(list(tokens))
+        rows = np.concatenate([char_rows, word_rows])
+        columns = (np.concatenate([char_hashes, word_hashes]) & self._mask).astype(np.int64)
+        matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+                               shape=(len(texts), self.settings.n_features))
+        matrix.sum_duplicates()
+        return matrix
 
     def named_features(self, text: str, tokens: list[str]) -> dict[int, str]:
-        """Column -> readable name for the features of one text, for explanations (characters and words share
-        one hash space, so both kinds are looked up the same way)."""
-        s = self.settings
-        names = list(dict.fromkeys(self._chars.build_analyzer()(text)))
-        names += list(dict.fromkeys(_word_features(tokens, s)))
-        lookup = HashingVectorizer(
-            analyzer=lambda items: items, n_features=s.n_features, alternate_sign=False, norm=None
-        )
-        columns = lookup.transform([[name] for name in names])
-        return {int(columns[i].indices[0]): name for i, name in enumerate(names) if columns[i].nnz}
+        """Column -> readable name for the features of one text, for explanations."""
+        _, char_hashes, spans = self._char_hashes([text])
+        _, word_hashes, word_names = self._word_hashes([tokens], with_names=True)
+        names = [f"c:{text[p:p + size]}" for p, size in spans] + word_names
+        columns = (np.concatenate([char_hashes, word_hashes]) & self._mask).astype(np.int64)
+        named: dict[int, str] = {}
+        for column, name in zip(columns.tolist(), names, strict=True):
+            named.setdefault(column, name)
+        return named
 
 
 # --- one feature matrix per batch, shared by the components -----------------------------------------------------

@@ -42,11 +42,18 @@ class KeywordExtractor(DocComponent):
         self.top_k = top_k
         self.stopwords = load_stopwords()
         self.idf, self.default_idf = jieba_idf()
+        self._content_idf: dict[str, float] = {}
 
     def extract(self, tokens: list[str]) -> list[str]:
-        counts = Counter(t for t in tokens if is_content_word(t, self.stopwords))
-        scored = sorted(counts.items(), key=lambda kv: (-kv[1] * self.idf.get(kv[0], self.default_idf), kv[0]))
-        return [word for word, _ in scored[: self.top_k]]
+        known = self._content_idf  # word -> idf, 0.0 for words that are never keywords (memoised per word)
+        counts = Counter(tokens)
+        for word in [w for w in counts if w not in known]:
+            if len(known) > 500_000:
+                known.clear()
+            known[word] = self.idf.get(word, self.default_idf) if is_content_word(word, self.stopwords) else 0.0
+        scored = [(-n * known[w], w) for w, n in counts.items() if known[w] > 0]
+        scored.sort()
+        return [word for _, word in scored[: self.top_k]]
 
     def process(self, doc: Analysis) -> None:
         doc.keywords = self.extract(doc.customer_tokens)

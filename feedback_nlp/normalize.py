@@ -36,6 +36,8 @@ def _opencc_t2s():
 
 
 def _strip_controls(text: str) -> str:
+    if text.isprintable():  # the common case, checked in C; the loop below only runs on texts that need it
+        return text
     return "".join(
         ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text
     )

@@ -62,9 +62,12 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def mask_pii(text: str) -> str:
     """Replace every PII span in `text` by its placeholder."""
-    if not any(ch.isdigit() for ch in text) and "@" not in text:
+    if "@" not in text and not _ANY_DIGIT.search(text):
         return _PLATE.sub("<PLATE>", text)
     text = _EMAIL.sub("<EMAIL>", text)
     text = _ID_CARD.sub(lambda m: "<ID>" if is_valid_resident_id(m.group(0)) else m.group(0), text)

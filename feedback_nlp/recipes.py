@@ -199,15 +199,5 @@ def excluded_original_domains(review_domain: str) -> set[str]:
     return SAME_DOMAIN.get(review_domain, set())
 
 
-def sentiment_training_set(
-    reviews: LabelledData, turns: LabelledData, original: LabelledData, turn_weight: float, original_weight: float,
-) -> tuple[LabelledData, np.ndarray]:
-    data = merge(reviews, turns, original)
-    weights = np.concatenate([
-        np.ones(len(reviews.ids)), np.full(len(turns.ids), turn_weight), np.full(len(original.ids), original_weight)
-    ])
-    return data, weights
-
-
 def models_dir() -> Path:
     return project_root() / "models"

@@ -75,7 +75,7 @@ def evaluate_category() -> dict:
     # The same, with the default pipeline's exact rules on top.
     from feedback_nlp.pipeline import load
 
-    category = load().get_pipe("category")
+    category = load(disable=("sentiment", "emotion", "satisfaction", "escalation", "keywords")).get_pipe("category")
     with_rules = []
     for text, label in zip(held.texts, predicted, strict=True):
         rule = category.matching_rule(text, label)
@@ -84,13 +84,15 @@ def evaluate_category() -> dict:
     _, original = recipes.split(recipes.category_original())
     predicted = model.predict(original.texts, original.tokens)
     result["original_heldout"] = classification_report(original.labels, predicted, model.labels_)
+    # Per source: each domain and each channel of the original corpus (domain x channel cells are too small).
     per_source = {}
-    for source in sorted(set(original.groups)):
-        rows = [i for i, g in enumerate(original.groups) if g == source]
-        per_source[source] = classification_report([original.labels[i] for i in rows], [predicted[i] for i in rows],
-                                                   model.labels_)
-    result["original_heldout_per_source"] = {k: {"n": v["n"], "accuracy": v["accuracy"], "macro_f1": v["macro_f1"]}
-                                             for k, v in per_source.items()}
+    for kind, position in (("domain", 0), ("channel", 1)):
+        for source in sorted({g.split("/")[position] for g in original.groups}):
+            rows = [i for i, g in enumerate(original.groups) if g.split("/")[position] == source]
+            report = classification_report([original.labels[i] for i in rows], [predicted[i] for i in rows],
+                                           model.labels_)
+            per_source[f"{kind}: {source}"] = {k: report[k] for k in ("n", "accuracy", "macro_f1")}
+    result["original_heldout_per_source"] = per_source
     return result
 
 
@@ -288,7 +290,7 @@ def models_table(r: dict) -> str:
                   "|---|---|---|---|---|"]
         for label, v in c["stc3_heldout"]["per_class"].items():
             lines.append(f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |")
-        lines += ["", "Category on held-out original examples, per source (domain/channel):", "",
+        lines += ["", "Category on held-out original examples, per domain and per channel:", "",
                   "| source | n | accuracy | macro-F1 |", "|---|---|---|---|"]
         for source, v in c["original_heldout_per_source"].items():
             lines.append(f"| {source} | {v['n']} | {v['accuracy']:.3f} | {v['macro_f1']:.3f} |")

@@ -100,12 +100,13 @@ def test_schemathesis_against_the_openapi_spec(test_models_pipeline):
 
 
 @pytest.mark.slow
-def test_real_uvicorn_on_loopback_with_concurrent_clients():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_real_uvicorn_on_loopback_with_concurrent_clients(workers):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "feedback_nlp", "serve", "--port", str(port),
-                               "--log-level", "warning"])
+                               "--workers", str(workers), "--log-level", "warning"])
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -118,12 +119,14 @@ def test_real_uvicorn_on_loopback_with_concurrent_clients():
         else:
             pytest.fail("the service did not start within 120 s")
 
-        def call(i: int) -> int:
-            return httpx.post(f"{url}/v1/analyze", json={"id": str(i), "text": COMPLAINT}, timeout=30).status_code
+        def call(i: int) -> tuple[int, str]:
+            # Concurrent requests are scored in shared batches: each must still get its own answer.
+            answer = httpx.post(f"{url}/v1/analyze", json={"id": str(i), "text": COMPLAINT}, timeout=30)
+            return answer.status_code, answer.json()["id"]
 
         with ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(call, range(80)))
-        assert codes == [200] * 80
+            answers = list(pool.map(call, range(80)))
+        assert answers == [(200, str(i)) for i in range(80)]
         assert httpx.post(f"{url}/v1/analyze", content="{", headers={"content-type": "application/json"}).status_code == 422
         assert server.poll() is None  # nothing crashed the process
     finally:

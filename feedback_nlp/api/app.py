@@ -1,12 +1,13 @@
 """The tagging service: FastAPI over the same pipeline and output schema as the CLI.
 
-Models load once when the app starts. Requests are answered one pipeline call at a time under a lock: the work is
-CPU-bound Python, so the lock costs no throughput and makes every component safe to share across threads.
+Models load once when the app starts. One worker thread runs the pipeline (`MicroBatcher`): requests that arrive
+together are scored in one batch, so the work stays on one thread (no component needs a lock) and latency stays flat
+as concurrent clients are added.
 """
 
 from __future__ import annotations
 
-import threading
+import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import __version__
+from .batching import MicroBatcher
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,16 @@ class LimitExceeded(Exception):
 def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | None = None) -> FastAPI:
     limits = limits or ServiceLimits()
     state: dict[str, Any] = {}
-    lock = threading.Lock()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         from ..pipeline import load
 
-        state["nlp"] = load(pipeline_path)
+        nlp = load(pipeline_path)
+        batcher = MicroBatcher(nlp.analyze_batch, max_items=limits.max_batch_items)
+        state.update(nlp=nlp, batcher=batcher)
         yield
-        state.clear()
+        batcher.close()
 
     app = FastAPI(
         title="feedback-nlp", version=__version__, lifespan=lifespan,
@@ -108,8 +111,7 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
             if item.characters() > limits.max_text_chars:
                 raise LimitExceeded(f"A text is {item.characters():,} characters; the limit is {limits.max_text_chars:,}.")
         records = [item.model_dump(exclude_none=True) for item in items]
-        with lock:
-            docs = state["nlp"].analyze_batch(records)
+        docs = state["batcher"].submit(records).result()
         return [d.to_dict() if d.error is None else {"id": d.id, "error": d.error, "code": d.error_code} for d in docs]
 
     @app.post("/v1/analyze", summary="Analyse one text or one transcript")
@@ -135,6 +137,16 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
         return {"models": {name: c.model_info() for name, c in nlp.components if hasattr(c, "model_info")}}
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for `uvicorn --factory` with several worker processes (`feedback-nlp serve --workers N`), which
+    cannot be handed a Python object: the settings travel in FEEDBACK_NLP_* environment variables."""
+    env = os.environ
+    limits = ServiceLimits(int(env.get("FEEDBACK_NLP_MAX_BODY_BYTES", ServiceLimits.max_body_bytes)),
+                           int(env.get("FEEDBACK_NLP_MAX_TEXT_CHARS", ServiceLimits.max_text_chars)),
+                           int(env.get("FEEDBACK_NLP_MAX_BATCH", ServiceLimits.max_batch_items)))
+    return create_app(env.get("FEEDBACK_NLP_PIPELINE") or None, limits)
 
 
 def _limit_response(message: str) -> JSONResponse:

@@ -19,6 +19,10 @@ def load_model(directory: str | Path) -> Any:
         from .transformer import TransformerTextClassifier
 
         return TransformerTextClassifier.load(directory)
+    if kind == "sentiment-stack":
+        from .stacked import StackedSentimentModel
+
+        return StackedSentimentModel.load(directory)
     if kind == "satisfaction-stack":
         from ..satisfaction import SatisfactionModel
 

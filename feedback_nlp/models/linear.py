@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from safetensors.numpy import load_file, save_file
 
 from .. import errors
-from ..features import FeatureSettings, HashedFeaturizer
+from ..features import HASHING, FeatureSettings, HashedFeaturizer
 
 FORMAT_VERSION = 1
 
@@ -69,6 +69,7 @@ class LinearTextClassifier:
         self.random_state = random_state
         self.featurizer = HashedFeaturizer(self.feature_settings)
         self.labels_: list[str] = []
+        self.extra_coef_ = np.zeros((0, 0), dtype=np.float32)
         self.info: dict[str, Any] = {}
 
     # --- features -------------------------------------------------------------------------------------------
@@ -87,13 +88,17 @@ class LinearTextClassifier:
         """Keep the model's columns, sublinear tf times idf, rows scaled to unit length."""
         mapped = self.column_map_[counts.indices]
         keep = mapped >= 0
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[keep]
+        n_rows = counts.shape[0]
+        rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))[keep]
         columns = mapped[keep]
         data = (1.0 + np.log(counts.data[keep])) * self.idf_[columns]
-        matrix = sp.csr_matrix((data, (rows, columns)), shape=(counts.shape[0], len(self.columns_)))
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        # Built straight from the row pointers: the rows stay in order, so no COO sort is needed.
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_rows))
         norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix, dtype=np.float32)
+        data = (data / norms[rows]).astype(np.float32)
+        return sp.csr_matrix((data, columns, indptr), shape=(n_rows, len(self.columns_)))
 
     def _set_columns(self, counts: sp.csr_matrix) -> None:
         df = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -111,7 +116,10 @@ class LinearTextClassifier:
         tokens: Sequence[list[str]] | None = None,
         sample_weight: Sequence[float] | None = None,
         counts: sp.csr_matrix | None = None,
+        extra: np.ndarray | None = None,
     ) -> LinearTextClassifier:
+        """`extra`: optional dense features (n_texts, k) beside the text, e.g. another model's score (stacking);
+        the same columns must then be given to predict_proba."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import train_test_split
 
@@ -121,7 +129,7 @@ class LinearTextClassifier:
             raise errors.training_data_invalid("at least two different labels are needed")
         counts = counts if counts is not None else self.counts(texts, tokens)
         self._set_columns(counts)
-        X = self._weighted(counts)
+        X = self._with_extra(self._weighted(counts), extra)
         target = np.searchsorted(self.labels_, y)
         weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
 
@@ -143,24 +151,40 @@ class LinearTextClassifier:
         if coef.shape[0] == 1:  # binary: a two-column form whose softmax is the sigmoid
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-        self.coef_ = coef.T.astype(np.float32)  # (n_columns, n_labels)
+        n_extra = 0 if extra is None else np.asarray(extra).shape[1]
+        self.coef_ = coef.T[: coef.shape[1] - n_extra].astype(np.float32)  # (n_columns, n_labels)
+        self.extra_coef_ = coef.T[coef.shape[1] - n_extra :].astype(np.float32)  # (n_extra, n_labels)
         self.intercept_ = intercept.astype(np.float32)
         return self
+
+    @staticmethod
+    def _with_extra(X: sp.csr_matrix, extra: np.ndarray | None) -> sp.csr_matrix:
+        if extra is None:
+            return X
+        return sp.hstack([X, sp.csr_matrix(np.asarray(extra, dtype=np.float32))], format="csr")
 
     @staticmethod
     def _logits_of(model, X) -> np.ndarray:
         z = model.decision_function(X)
         return np.column_stack([-z / 2, z / 2]) if z.ndim == 1 else z
 
-    def decision_function(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None) -> np.ndarray:
+    def decision_function(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
+                          extra: np.ndarray | None = None) -> np.ndarray:
         counts = counts if counts is not None else self.counts(texts, tokens)
-        return np.asarray(self._weighted(counts) @ self.coef_) + self.intercept_
+        z = np.asarray(self._weighted(counts) @ self.coef_) + self.intercept_
+        if len(self.extra_coef_):
+            if extra is None:
+                raise errors.model_needs_extra_features(len(self.extra_coef_))
+            z += np.asarray(extra, dtype=np.float32) @ self.extra_coef_
+        return z
 
-    def predict_proba(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None) -> np.ndarray:
-        return _softmax(self.decision_function(texts, tokens, counts) / self.temperature_)
+    def predict_proba(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
+                      extra: np.ndarray | None = None) -> np.ndarray:
+        return _softmax(self.decision_function(texts, tokens, counts, extra) / self.temperature_)
 
-    def predict(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None) -> list[str]:
-        proba = self.predict_proba(texts, tokens, counts)
+    def predict(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
+                extra: np.ndarray | None = None) -> list[str]:
+        proba = self.predict_proba(texts, tokens, counts, extra)
         return [self.labels_[i] for i in proba.argmax(axis=1)]
 
     def explain(self, text: str, tokens: list[str], label: str, top_k: int = 5) -> list[dict[str, Any]]:
@@ -189,7 +213,8 @@ class LinearTextClassifier:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         save_arrays(
-            {"columns": self.columns_, "idf": self.idf_, "coef": self.coef_, "intercept": self.intercept_},
+            {"columns": self.columns_, "idf": self.idf_, "coef": self.coef_, "intercept": self.intercept_,
+             "extra_coef": self.extra_coef_.reshape(-1, len(self.labels_))},
             directory / "weights.safetensors",
         )
         self.info = {**self.info, **(info or {})}
@@ -212,6 +237,8 @@ class LinearTextClassifier:
         if meta.get("kind") != cls.kind:
             raise errors.model_kind_mismatch(directory, str(meta.get("kind")), cls.kind)
         try:
+            if meta["features"].get("hashing") != HASHING:
+                raise ValueError("it was trained with an older feature hashing; retrain it with this version")
             arrays = load_file(str(directory / "weights.safetensors"))
             model = cls(feature_settings=FeatureSettings(**meta["features"]), **meta.get("hyperparameters", {}))
             model.labels_ = list(meta["labels"])
@@ -220,6 +247,7 @@ class LinearTextClassifier:
             raise errors.model_invalid(directory, exc) from exc
         model.columns_ = arrays["columns"].astype(np.int64)
         model.idf_, model.coef_, model.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]
+        model.extra_coef_ = arrays.get("extra_coef", np.zeros((0, len(model.labels_)), dtype=np.float32))
         model.column_map_ = np.full(model.feature_settings.n_features, -1, dtype=np.int64)
         model.column_map_[model.columns_] = np.arange(len(model.columns_))
         if model.coef_.shape != (len(model.columns_), len(model.labels_)):
