@@ -19,7 +19,7 @@ class DocComponent:
         return self.pipe([doc])[0]
 
     def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
-        docs = list(docs)
+        docs = docs if isinstance(docs, list) else list(docs)
         for doc in docs:
             self.process(doc)
         return docs

@@ -64,9 +64,9 @@ class CategoryClassifier(ModelComponent):
 
     def set_annotations(self, docs: list[Analysis], scores: np.ndarray) -> None:
         labels = self.labels
-        for doc, row in zip(docs, scores, strict=True):
+        for doc, row, rounded in zip(docs, scores, as_scores(labels, scores), strict=True):
             best = int(row.argmax())
-            doc.category_scores = as_scores(labels, row)
+            doc.category_scores = rounded
             doc.category = labels[best]
             doc.category_confidence = round(float(row[best]), 4)
             rule = self.matching_rule(doc.customer_text, doc.category)

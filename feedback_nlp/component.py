@@ -88,10 +88,12 @@ class ModelComponent(DocComponent):
         raise NotImplementedError
 
     def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
-        docs = list(docs)
+        # The same list object goes through every component: the shared feature matrix is cached per batch list.
+        docs = docs if isinstance(docs, list) else list(docs)
         self.set_annotations(docs, self.predict(docs))
         return docs
 
 
-def as_scores(labels: list[str], row: np.ndarray, digits: int = 4) -> dict[str, float]:
-    return {label: round(float(p), digits) for label, p in zip(labels, row, strict=True)}
+def as_scores(labels: list[str], scores: np.ndarray, digits: int = 4) -> list[dict[str, float]]:
+    """One {label: probability} dict per row, rounded (in one numpy call for the whole batch)."""
+    return [dict(zip(labels, row, strict=True)) for row in np.round(scores.astype(float), digits).tolist()]

@@ -28,9 +28,9 @@ class EmotionClassifier(ModelComponent):
 
     def set_annotations(self, docs: list[Analysis], scores: dict[str, Any]) -> None:
         labels = self.labels
-        for doc, row in zip(docs, scores["contact"], strict=True):
+        for doc, row, rounded in zip(docs, scores["contact"], as_scores(labels, scores["contact"]), strict=True):
             doc.emotion = labels[int(row.argmax())]
-            doc.emotion_scores = as_scores(labels, row)
+            doc.emotion_scores = rounded
         for turn, row in zip(scores["turns"], scores["turn_proba"], strict=True):
             turn.emotion = labels[int(row.argmax())]
 

@@ -181,6 +181,29 @@ class HashedFeaturizer:
         return named
 
 
+@dataclass(frozen=True)
+class BatchView:
+    """What every model needs from a count matrix before its own weights: computed once per matrix."""
+
+    rows: np.ndarray  # row of each stored count
+    columns: np.ndarray  # the distinct columns of the batch, sorted
+    inverse: np.ndarray  # position of each stored count's column in `columns`
+    tf: np.ndarray  # sublinear term frequency, 1 + log(count)
+
+
+def batch_view(counts: sp.csr_matrix) -> BatchView:
+    """Shared by the batch's models (seven in the default pipeline): looking each stored column up in a model's
+    million-entry column map is a cache-missing gather, so each model looks up the batch's distinct columns, in
+    order, and spreads them with `inverse`."""
+    view = getattr(counts, "_feedback_nlp_view", None)
+    if view is None:
+        columns, inverse = np.unique(counts.indices, return_inverse=True)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        view = BatchView(rows, columns, inverse.ravel(), 1.0 + np.log(counts.data))
+        counts._feedback_nlp_view = view
+    return view
+
+
 # --- one feature matrix per batch, shared by the components -----------------------------------------------------
 _CACHE: OrderedDict[tuple, tuple[Any, sp.csr_matrix]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()

@@ -12,6 +12,7 @@ The sentiment component must run first.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +56,9 @@ def structure_features(doc: Analysis) -> list[float]:
     last_customer = customer[-1].text_norm if customer else ""
     return [
         min(len(doc.turns), 10), len(customer),
-        float(np.log1p(sum(len(t.text_norm) for t in customer))), float(np.log1p(len(agent_text))),
+        math.log1p(sum(len(t.text_norm) for t in customer)), math.log1p(len(agent_text)),
         float(bool(doc.turns) and doc.turns[-1].speaker == CUSTOMER), sum(1 for t in doc.turns if not t.text_norm),
-        scores[0], scores[-1], min(scores), float(np.mean(scores)), doc.sentiment_score or 0.0,
+        scores[0], scores[-1], min(scores), sum(scores) / len(scores), doc.sentiment_score or 0.0,
         float("私信" in agent_text), float("?" in last_customer),
     ]
 
@@ -181,8 +182,8 @@ class SatisfactionPredictor(ModelComponent):
 
     def set_annotations(self, docs: list[Analysis], scores: dict[str, np.ndarray]) -> None:
         values = np.array(SCORE_VALUES, dtype=float)
-        for doc, s_dist, a_dist in zip(docs, scores["S"], scores["A"], strict=True):
-            doc.satisfaction_dist = [round(float(p), 4) for p in s_dist]
-            doc.satisfaction = round(float(s_dist @ values), 4)
-            doc.resolution_dist = [round(float(p), 4) for p in a_dist]
-            doc.resolution = round(float(a_dist @ values), 4)
+        columns = [np.round(scores[k], 4).tolist() for k in ("S", "A")]
+        columns += [np.round(scores[k] @ values, 4).tolist() for k in ("S", "A")]
+        for doc, s_dist, a_dist, s_mean, a_mean in zip(docs, *columns, strict=True):
+            doc.satisfaction_dist, doc.resolution_dist = s_dist, a_dist
+            doc.satisfaction, doc.resolution = s_mean, a_mean

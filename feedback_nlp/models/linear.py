@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from safetensors.numpy import load_file, save_file
 
 from .. import errors
-from ..features import HASHING, FeatureSettings, HashedFeaturizer
+from ..features import HASHING, FeatureSettings, HashedFeaturizer, batch_view
 
 FORMAT_VERSION = 1
 
@@ -86,12 +86,13 @@ class LinearTextClassifier:
 
     def _weighted(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Keep the model's columns, sublinear tf times idf, rows scaled to unit length."""
-        mapped = self.column_map_[counts.indices]
+        view = batch_view(counts)
+        mapped = self.column_map_[view.columns][view.inverse]
         keep = mapped >= 0
         n_rows = counts.shape[0]
-        rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))[keep]
+        rows = view.rows[keep]
         columns = mapped[keep]
-        data = (1.0 + np.log(counts.data[keep])) * self.idf_[columns]
+        data = view.tf[keep] * self.idf_[columns]
         # Built straight from the row pointers: the rows stay in order, so no COO sort is needed.
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
