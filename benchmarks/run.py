@@ -218,6 +218,7 @@ def bench_monitoring(results: dict, n: int) -> None:
 
 
 def profile(results: dict, n: int) -> None:
+    """Where the time goes: wall time per pipeline component (and parsing), then pyinstrument's hottest frames."""
     from pyinstrument import Profiler
 
     import feedback_nlp
@@ -225,27 +226,43 @@ def profile(results: dict, n: int) -> None:
     nlp = feedback_nlp.load()
     texts = review_texts(n)
     list(nlp.pipe(texts[:256]))
+    per_stage: dict[str, float] = {}
+    for start in range(0, len(texts), 256):
+        started = time.perf_counter()
+        docs = [nlp.make_doc(text, str(i)) for i, text in enumerate(texts[start : start + 256])]
+        per_stage["parse"] = per_stage.get("parse", 0.0) + time.perf_counter() - started
+        for name, component in nlp.components:
+            started = time.perf_counter()
+            component.pipe(docs)
+            per_stage[name] = per_stage.get(name, 0.0) + time.perf_counter() - started
+        started = time.perf_counter()
+        for doc in docs:
+            doc.to_dict()
+        per_stage["to_dict"] = per_stage.get("to_dict", 0.0) + time.perf_counter() - started
+    total_stages = sum(per_stage.values())
     profiler = Profiler(interval=0.001)
     profiler.start()
     list(nlp.pipe(texts, batch_size=256))
     profiler.stop()
-    session = profiler.last_session
-    frames = {}
+    frames: dict[str, float] = {}
 
     def walk(frame):
         for child in frame.children:
-            if child.file_path_short and "feedback_nlp" in (child.file_path or "") or "jieba" in (child.file_path or "") \
-                    or "sklearn" in (child.file_path or "") or "opencc" in (child.file_path or ""):
-                key = f"{child.function} ({Path(child.file_path or '').name})"
-                frames[key] = frames.get(key, 0.0) + child.time
+            path = child.file_path or ""
+            if any(part in path for part in ("feedback_nlp", "jieba", "sklearn", "scipy", "opencc")):
+                key = f"{child.function} ({Path(path).name})"
+                frames[key] = frames.get(key, 0.0) + child.total_self_time
             walk(child)
 
-    root = session.root_frame()
+    root = profiler.last_session.root_frame()
     walk(root)
-    total = root.time
-    top = sorted(frames.items(), key=lambda kv: -kv[1])[:12]
-    results["profile"] = {"texts": n, "total_s": round(total, 2),
-                          "top": [{"frame": k, "seconds": round(v, 2), "share": round(v / total, 3)} for k, v in top]}
+    top = sorted(frames.items(), key=lambda kv: -kv[1])[:10]
+    results["profile"] = {
+        "texts": n, "total_s": round(total_stages, 2),
+        "stages": [{"stage": k, "seconds": round(v, 3), "share": round(v / total_stages, 3)} for k, v in per_stage.items()],
+        "top": [{"frame": k, "self_seconds": round(v, 3), "share": round(v / root.time, 3)} for k, v in top],
+    }
+    print(results["profile"], flush=True)
 
 
 def write_markdown(results: dict) -> str:
@@ -289,12 +306,16 @@ def write_markdown(results: dict) -> str:
                   "|---|---|---|---|"]
         for r in results["monitoring"]:
             lines.append(f"| `{r['command']}` | {r['records']:,} | {r['seconds']} | {r['peak_rss_mb']} |")
-    if "profile" in results:
+    if "profile" in results and "stages" in results["profile"]:
         p = results["profile"]
-        lines += ["", f"## Where the time goes (pyinstrument, {p['texts']:,} review texts, {p['total_s']} s)", "",
-                  "| frame | seconds | share |", "|---|---|---|"]
+        lines += ["", f"## Where the time goes ({p['texts']:,} review texts in process, {p['total_s']} s)", "",
+                  "Wall time per pipeline stage:", "", "| stage | seconds | share |", "|---|---|---|"]
+        for r in p["stages"]:
+            lines.append(f"| {r['stage']} | {r['seconds']} | {r['share']:.0%} |")
+        lines += ["", "Hottest functions by self time (pyinstrument):", "", "| function | self seconds | share |",
+                  "|---|---|---|"]
         for r in p["top"]:
-            lines.append(f"| `{r['frame']}` | {r['seconds']} | {r['share']:.0%} |")
+            lines.append(f"| `{r['frame']}` | {r['self_seconds']} | {r['share']:.0%} |")
     return "\n".join(lines) + "\n"
 
 

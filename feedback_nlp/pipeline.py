@@ -155,8 +155,18 @@ def _with_offsets(batches: Iterable[list[Any]]) -> Iterator[tuple[list[Any], int
 _WORKER_PIPELINE: Pipeline | None = None
 
 
+def single_threaded_math() -> None:
+    """One BLAS/OpenMP thread in this process. With several worker processes on a few cores, each process's own
+    thread pool oversubscribes the machine (spinning threads), and a batch's matrix products are too small to
+    gain from threads anyway."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def _init_worker(pipeline: Pipeline) -> None:
     global _WORKER_PIPELINE
+    single_threaded_math()
     _WORKER_PIPELINE = pipeline
 
 

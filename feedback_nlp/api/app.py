@@ -73,8 +73,9 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        from ..pipeline import load
+        from ..pipeline import load, single_threaded_math
 
+        single_threaded_math()
         nlp = load(pipeline_path)
         batcher = MicroBatcher(nlp.analyze_batch, max_items=limits.max_batch_items)
         state.update(nlp=nlp, batcher=batcher)
