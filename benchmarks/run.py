@@ -16,7 +16,6 @@ import platform
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 

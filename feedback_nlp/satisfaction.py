@@ -11,7 +11,6 @@ The sentiment component must run first.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,14 @@ from safetensors.numpy import load_file
 from . import errors
 from .component import ModelComponent, resolve_model_path
 from .features import batch_counts
-from .models.linear import FORMAT_VERSION, LinearTextClassifier, _softmax, read_model_meta, save_arrays
+from .models.linear import (
+    FORMAT_VERSION,
+    LinearTextClassifier,
+    _softmax,
+    read_meta_of_kind,
+    save_arrays,
+    write_model_meta,
+)
 from .registry import register
 from .schema import CUSTOMER, Analysis
 
@@ -145,15 +151,12 @@ class SatisfactionModel:
         self.info = {**self.info, **(info or {})}
         meta = {"format_version": FORMAT_VERSION, "kind": self.kind, "labels": SCORE_LABELS,
                 "hyperparameters": {"text_C": self.text_C, "meta_C": self.meta_C, "folds": self.folds}, **self.info}
-        (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return directory
+        return write_model_meta(directory, meta)
 
     @classmethod
     def load(cls, directory: str | Path) -> SatisfactionModel:
         directory = Path(directory)
-        meta = read_model_meta(directory)
-        if meta.get("kind") != cls.kind:
-            raise errors.model_kind_mismatch(directory, str(meta.get("kind")), cls.kind)
+        meta = read_meta_of_kind(directory, cls.kind)
         model = cls(**meta.get("hyperparameters", {}))
         try:
             arrays = load_file(str(directory / "meta.safetensors"))

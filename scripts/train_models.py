@@ -21,7 +21,7 @@ from feedback_nlp.models.linear import LinearTextClassifier
 from feedback_nlp.models.stacked import StackedSentimentModel
 from feedback_nlp.modelcard import write_model_card
 from feedback_nlp.satisfaction import SCORE_LABELS, TEXT_SCORES, SatisfactionModel
-from feedback_nlp.sentiment import DEFAULT_BAND, band_labels, sentiment_scores
+from feedback_nlp.sentiment import band_labels, sentiment_scores
 from feedback_nlp.training import LabelledData, provenance
 
 MODELS = recipes.models_dir()

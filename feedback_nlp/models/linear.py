@@ -228,15 +228,12 @@ class LinearTextClassifier:
             "hyperparameters": {"C": self.C, "class_weight": self.class_weight, "min_df": self.min_df},
             **self.info,
         }
-        (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return directory
+        return write_model_meta(directory, meta)
 
     @classmethod
     def load(cls, directory: str | Path) -> LinearTextClassifier:
         directory = Path(directory)
-        meta = read_model_meta(directory)
-        if meta.get("kind") != cls.kind:
-            raise errors.model_kind_mismatch(directory, str(meta.get("kind")), cls.kind)
+        meta = read_meta_of_kind(directory, cls.kind)
         try:
             if meta["features"].get("hashing") != HASHING:
                 raise ValueError("it was trained with an older feature hashing; retrain it with this version")
@@ -255,6 +252,19 @@ class LinearTextClassifier:
             raise errors.model_invalid(directory, "weights do not match the label set")
         model.info = {k: v for k, v in meta.items() if k not in ("labels", "temperature", "features", "hyperparameters")}
         return model
+
+
+def write_model_meta(directory: Path, meta: dict[str, Any]) -> Path:
+    (Path(directory) / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return Path(directory)
+
+
+def read_meta_of_kind(directory: Path, kind: str) -> dict[str, Any]:
+    """model.json of a directory that must hold a model of `kind` (a clear error otherwise)."""
+    meta = read_model_meta(directory)
+    if meta.get("kind") != kind:
+        raise errors.model_kind_mismatch(directory, str(meta.get("kind")), kind)
+    return meta
 
 
 def read_model_meta(directory: Path) -> dict[str, Any]:

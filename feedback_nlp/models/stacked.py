@@ -11,7 +11,6 @@ data, so its scores on those texts are honest out-of-sample inputs for the secon
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import errors
-from .linear import LinearTextClassifier, read_model_meta
+from .linear import LinearTextClassifier, read_meta_of_kind, write_model_meta
 
 FORMAT_VERSION = 1
 
@@ -96,15 +95,12 @@ class StackedSentimentModel:
         meta = {"format_version": FORMAT_VERSION, "kind": self.kind, "labels": self.labels_,
                 "hyperparameters": {"reviews_C": self.reviews_C, "service_C": self.service_C,
                                     "stack_scale": self.stack_scale}, **self.info}
-        (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return directory
+        return write_model_meta(directory, meta)
 
     @classmethod
     def load(cls, directory: str | Path) -> StackedSentimentModel:
         directory = Path(directory)
-        meta = read_model_meta(directory)
-        if meta.get("kind") != cls.kind:
-            raise errors.model_kind_mismatch(directory, str(meta.get("kind")), cls.kind)
+        meta = read_meta_of_kind(directory, cls.kind)
         model = cls(**meta.get("hyperparameters", {}))
         model.reviews = LinearTextClassifier.load(directory / "reviews")
         model.service = LinearTextClassifier.load(directory / "service")
