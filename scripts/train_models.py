@@ -28,8 +28,9 @@ MODELS = recipes.models_dir()
 ORIGINAL_WEIGHT = 1.0  # the project's written examples count as much as a labelled real customer turn
 SENTIMENT_C = 4.0  # review level
 # Service level, chosen by 5-fold CV on the training turns (scripts/tune_sentiment.py): C=4 with the stacked review
-# polarity beats the service data alone (0.739 vs 0.717 macro-F1), and one model on reviews + turns scored about
-# 0.63 on a validation fifth of the turns whatever the turn weight (4 or 30);
+# polarity beats the service data alone (0.739 vs 0.717 macro-F1). One model on reviews + turns scored about 0.63 on
+# a validation fifth of the turns, turn weight 4 or 30 (an earlier run; `tune_sentiment.py --single 4 30` re-measures
+# it by CV, slowly);
 # the stack's scale matters little (0.5 to 2 within 0.012).
 SERVICE_SENTIMENT_C = 4.0
 STACK_SCALE = 1.0
