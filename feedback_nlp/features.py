@@ -7,7 +7,7 @@ Character n-grams carry the generalisation (unseen products, ASR slips); words a
 domain terms from the dictionary ("没有不好", "重复扣款").
 
 The hashing is vectorised over the whole batch with numpy (a polynomial hash of code points for character n-grams,
-CRC-32 of each distinct token once per batch for words), because a per-document Python loop over n-grams was half
+CRC-32 of each distinct word, computed once and kept, for words), because a per-document Python loop over n-grams was half
 of the pipeline's time. Hashes are deterministic across processes and platforms (no `hash()`, which is salted).
 """
 
@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from .lexicon import EMOTIONS, NEGATION_WINDOW, load_lexicon
@@ -70,6 +69,69 @@ def _same_doc_runs(doc: np.ndarray, size: int) -> np.ndarray:
     return starts[doc[starts] == doc[starts + size - 1]]
 
 
+@dataclass(frozen=True)
+class TokenFacts:
+    """What the featurizer needs of each token of a batch, one array entry per token."""
+
+    hash: np.ndarray  # CRC-32 of the word, uint64
+    negation: np.ndarray  # bool
+    polarity: np.ndarray  # int8: -1, 0, 1
+    emotion: np.ndarray  # int8: index into EMOTIONS, -1 for none
+    degree: np.ndarray  # bool: a degree adverb
+
+
+class WordFacts:
+    """Per-word hash and lexicon facts, worked out once per distinct word and kept (up to `limit` words).
+
+    Vocabularies repeat from batch to batch, so after warm-up a batch costs one dictionary lookup per token
+    instead of a hash and four lexicon lookups per distinct word."""
+
+    def __init__(self, limit: int = 1_000_000):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._index: dict[str, int] = {}
+        self._columns = {name: np.zeros(1024, dtype=dtype) for name, dtype in _FACT_DTYPES.items()}
+
+    def _add(self, words: list[str]) -> None:
+        lexicon = load_lexicon()
+        start = len(self._index)
+        needed = start + len(words)
+        if needed > len(self._columns["hash"]):
+            size = max(needed, 2 * len(self._columns["hash"]))
+            self._columns = {k: np.concatenate([v, np.zeros(size - len(v), v.dtype)]) for k, v in self._columns.items()}
+        new = {
+            "hash": [zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words],
+            "negation": [w in lexicon.negations for w in words],
+            "polarity": [lexicon.polarity.get(w, 0) for w in words],
+            "emotion": [EMOTIONS.index(lexicon.emotion[w]) if w in lexicon.emotion else -1 for w in words],
+            "degree": [w in lexicon.degree for w in words],
+        }
+        for name, values in new.items():
+            self._columns[name][start:needed] = values
+        self._index.update(zip(words, range(start, needed)))
+
+    def lookup(self, tokens: list[str]) -> TokenFacts:
+        with self._lock:
+            get = self._index.get
+            rows = np.fromiter((get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
+            if (rows < 0).any():
+                unknown = list(dict.fromkeys(t for t, r in zip(tokens, rows.tolist()) if r < 0))
+                if len(self._index) + len(unknown) > self.limit:
+                    self._reset()
+                    unknown = list(dict.fromkeys(tokens))
+                self._add(unknown)
+                rows = np.fromiter((self._index[t] for t in tokens), dtype=np.int64, count=len(tokens))
+            # Growing replaces the arrays rather than resizing them, so these gathers stay valid after the lock.
+            return TokenFacts(**{name: column[rows] for name, column in self._columns.items()})
+
+
+_FACT_DTYPES = {"hash": np.uint64, "negation": bool, "polarity": np.int8, "emotion": np.int8, "degree": bool}
+WORD_FACTS = WordFacts()
+
+
 class HashedFeaturizer:
     def __init__(self, settings: FeatureSettings | None = None):
         self.settings = settings or FeatureSettings()
@@ -99,15 +161,10 @@ class HashedFeaturizer:
         s = self.settings
         flat = [t for doc_tokens in tokens for t in doc_tokens]
         doc = np.repeat(np.arange(len(tokens)), np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)))
-        ids, uniques = pd.factorize(np.array(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
-        words = list(uniques)
-        base = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words), dtype=np.uint64,
-                           count=len(words))
-        token_hash = base[ids]
+        facts = WORD_FACTS.lookup(flat)
+        token_hash, is_negation = facts.hash, facts.negation
         rows, hashes = [doc], [_mix(token_hash, "word")]
         names = [f"w:{t}" for t in flat] if with_names else []
-        lexicon = load_lexicon()
-        is_negation = np.fromiter((w in lexicon.negations for w in words), dtype=bool, count=len(words))[ids]
         pairs = _same_doc_runs(doc, 2)
         if s.mark_negation:
             # The word after a negation is its own feature, so "不满意" and "满意" pull in opposite directions.
@@ -122,21 +179,17 @@ class HashedFeaturizer:
             hashes.append(_mix(pair_hash, "pair"))
             names += [f"b:{flat[p]}|{flat[p + 1]}" for p in pairs] if with_names else []
         if s.lexicon_tags:
-            tag_rows, tag_ids = self._lexicon_tags(words, ids, doc, is_negation)
+            tag_rows, tag_ids = self._lexicon_tags(facts, doc)
             rows.append(tag_rows)
             hashes.append(_mix(tag_ids.astype(np.uint64), "lex"))
             names += [f"lex:{_LEX_TAGS[t]}" for t in tag_ids] if with_names else []
         return np.concatenate(rows), np.concatenate(hashes), names
 
     @staticmethod
-    def _lexicon_tags(words: list[str], ids: np.ndarray, doc: np.ndarray, is_negation: np.ndarray):
+    def _lexicon_tags(facts: TokenFacts, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Polarity and DUTIR emotion of lexicon words, flipped by a negation and marked strong by a degree adverb
         within the NEGATION_WINDOW tokens before them (in the same document)."""
-        lexicon = load_lexicon()
-        polarity = np.fromiter((lexicon.polarity.get(w, 0) for w in words), dtype=np.int8, count=len(words))[ids]
-        emotion = np.fromiter((EMOTIONS.index(lexicon.emotion[w]) if w in lexicon.emotion else -1 for w in words),
-                              dtype=np.int8, count=len(words))[ids]
-        is_degree = np.fromiter((w in lexicon.degree for w in words), dtype=bool, count=len(words))[ids]
+        polarity, emotion, is_negation, is_degree = facts.polarity, facts.emotion, facts.negation, facts.degree
         hits = np.flatnonzero((polarity != 0) | (emotion >= 0))
         negated = np.zeros(len(hits), dtype=bool)
         strong = np.zeros(len(hits), dtype=bool)

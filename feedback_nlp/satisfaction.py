@@ -21,6 +21,7 @@ from safetensors.numpy import load_file
 from . import errors
 from .component import ModelComponent, resolve_model_path
 from .features import batch_counts
+from .models.bank import LinearBank
 from .models.linear import (
     FORMAT_VERSION,
     LinearTextClassifier,
@@ -84,6 +85,7 @@ class SatisfactionModel:
         self.text_models: dict[str, LinearTextClassifier] = {}
         self.labels_ = SCORE_LABELS
         self.info: dict[str, Any] = {}
+        self._bank: LinearBank | None = None
 
     @property
     def featurizer(self):
@@ -96,14 +98,25 @@ class SatisfactionModel:
                          sample_weight=[dists[i, k] for i, k in pairs])
 
     @staticmethod
-    def _text_scores(model: LinearTextClassifier, counts) -> np.ndarray:
-        order = [model.labels_.index(label) for label in SCORE_LABELS]
-        return model.decision_function(counts=counts)[:, order]
+    def _in_score_order(model: LinearTextClassifier, logits: np.ndarray) -> np.ndarray:
+        return logits[:, [model.labels_.index(label) for label in SCORE_LABELS]]
+
+    def _text_scores(self, model: LinearTextClassifier, counts) -> np.ndarray:
+        return self._in_score_order(model, model.decision_function(counts=counts))
+
+    @property
+    def bank(self) -> LinearBank:
+        """The three text models read the same dialogue features: scored together in one pass."""
+        if self._bank is None:
+            self._bank = LinearBank([self.text_models[k] for k in TEXT_SCORES])
+        return self._bank
 
     def _meta_features(self, counts, docs: list[Analysis], text_scores: dict[str, np.ndarray] | None = None):
-        scores = text_scores or {k: self._text_scores(m, counts) for k, m in self.text_models.items()}
+        if text_scores is None:
+            logits = self.bank.decision(counts)
+            text_scores = {k: self._in_score_order(self.text_models[k], z) for k, z in zip(TEXT_SCORES, logits)}
         structure = np.array([structure_features(d) for d in docs], dtype=float)
-        return np.hstack([scores[k] for k in TEXT_SCORES] + [structure])
+        return np.hstack([text_scores[k] for k in TEXT_SCORES] + [structure])
 
     def fit(self, docs: list[Analysis], dists: dict[str, np.ndarray]) -> SatisfactionModel:
         from sklearn.linear_model import LogisticRegression
@@ -119,6 +132,7 @@ class SatisfactionModel:
                 model = self._fit_text(counts, dists[k], np.flatnonzero(fold != f))
                 out_of_fold[k][fold == f] = self._text_scores(model, counts[fold == f])
             self.text_models[k] = self._fit_text(counts, dists[k], np.arange(n))
+        self._bank = None
         features = self._meta_features(counts, docs, out_of_fold)
         self.mean_, self.scale_ = features.mean(axis=0), features.std(axis=0) + 1e-9
         standard = (features - self.mean_) / self.scale_

@@ -7,10 +7,11 @@ that exists is always complete.
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .. import errors
 
@@ -22,9 +23,18 @@ NESTED_TYPES = (list, dict, tuple)
 _LINE_BREAKERS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with UTF-8 text kept readable. orjson, because encoding the nested fields of every output row
+    with the standard library was a fifth of a batch run's time."""
+    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
+
+
 def json_line(row: dict[str, Any]) -> str:
     """One JSON Lines record: UTF-8 text kept readable, but never split by a Unicode line separator."""
-    return json.dumps(row, ensure_ascii=False, default=str).translate(_LINE_BREAKERS) + "\n"
+    return dumps(row).translate(_LINE_BREAKERS) + "\n"
 
 
 def output_format(path: Path) -> str:
@@ -51,7 +61,7 @@ class AtomicFile:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, NESTED_TYPES):
-        return json.dumps(value, ensure_ascii=False)
+        return dumps(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
@@ -72,12 +82,22 @@ class RecordSink:
             seen.update(dict.fromkeys(row))
         return [*seen, "extra"]
 
-    def _split(self, row: dict[str, Any]) -> dict[str, Any]:
+    @property
+    def _known(self) -> frozenset[str]:
         assert self.columns is not None
-        known = {k: row.get(k) for k in self.columns if k != "extra"}
-        extra = {k: v for k, v in row.items() if k not in known}
-        known["extra"] = json.dumps(extra, ensure_ascii=False, default=str) if extra else None
-        return known
+        return frozenset(self.columns[:-1])
+
+    def _split(self, row: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+        cells = {k: row.get(k) for k in self.columns[:-1]}
+        cells["extra"] = self._extra(row, known)
+        return cells
+
+    @staticmethod
+    def _extra(row: dict[str, Any], known: frozenset[str]) -> str | None:
+        """Keys first seen after the columns were fixed, as one JSON object (None when there are none)."""
+        if not row.keys() - known:
+            return None
+        return dumps({k: v for k, v in row.items() if k not in known})
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         raise NotImplementedError
@@ -104,8 +124,7 @@ class JsonlSink(RecordSink):
         self._handle = open(self.file.tmp, "w", encoding="utf-8")
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self._handle.write(json_line(row))
+        self._handle.write("".join(map(json_line, rows)))
         self.count += len(rows)
 
     def close(self) -> None:
@@ -130,8 +149,9 @@ class CsvSink(RecordSink):
         if self.columns is None:
             self.columns = self._fix_columns(rows)
             self._writer.writerow(self.columns)
+        known = self._known
         for row in rows:
-            cells = self._split(row)
+            cells = self._split(row, known)
             self._writer.writerow([_cell(cells[c]) for c in self.columns])
         self.count += len(rows)
 
@@ -182,24 +202,20 @@ class ParquetSink(RecordSink):
             self.columns = self._fix_columns(rows)
             self._schema = self._arrow_schema()
             self._writer = pq.ParquetWriter(self.file.tmp, self._schema)
-        columns: dict[str, list[Any]] = {c: [] for c in self.columns}
-        for row in rows:
-            cells = self._split(row)
-            for name in self.columns:
-                columns[name].append(self._typed(name, cells[name]))
+        known = self._known
+        columns = {name: self._typed(name, [row.get(name) for row in rows]) for name in self.columns[:-1]}
+        columns["extra"] = [self._extra(row, known) for row in rows]
         self._writer.write_table(pa.Table.from_pydict(columns, schema=self._schema))
         self.count += len(rows)
 
-    def _typed(self, name: str, value: Any) -> Any:
-        if value is None:
-            return None
+    def _typed(self, name: str, values: list[Any]) -> list[Any]:
+        """One column, converted in a single pass to what its Arrow type takes."""
         if name in self.NUMERIC:
-            return float(value)
+            return [None if v is None else float(v) for v in values]
         if name == "truncated":
-            return bool(value)
-        if isinstance(value, NESTED_TYPES):
-            return json.dumps(value, ensure_ascii=False, default=str)
-        return value if isinstance(value, str) else str(value)
+            return [None if v is None else bool(v) for v in values]
+        return [v if v is None or type(v) is str else dumps(v) if isinstance(v, NESTED_TYPES) else str(v)
+                for v in values]
 
     def close(self) -> None:
         import pyarrow as pa

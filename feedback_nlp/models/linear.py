@@ -18,6 +18,7 @@ from safetensors.numpy import load_file, save_file
 
 from .. import errors
 from ..features import HASHING, FeatureSettings, HashedFeaturizer, batch_view
+from .bank import LinearBank
 
 FORMAT_VERSION = 1
 
@@ -71,6 +72,8 @@ class LinearTextClassifier:
         self.labels_: list[str] = []
         self.extra_coef_ = np.zeros((0, 0), dtype=np.float32)
         self.info: dict[str, Any] = {}
+        self._bank: LinearBank | None = None
+        self.column_map_: np.ndarray | None = None
 
     # --- features -------------------------------------------------------------------------------------------
     def _tokens(self, texts: Sequence[str], tokens: Sequence[list[str]] | None) -> list[list[str]]:
@@ -87,6 +90,9 @@ class LinearTextClassifier:
     def _weighted(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Keep the model's columns, sublinear tf times idf, rows scaled to unit length."""
         view = batch_view(counts)
+        if self.column_map_ is None:
+            self.column_map_ = np.full(self.feature_settings.n_features, -1, dtype=np.int64)
+            self.column_map_[self.columns_] = np.arange(len(self.columns_))
         mapped = self.column_map_[view.columns][view.inverse]
         keep = mapped >= 0
         n_rows = counts.shape[0]
@@ -156,6 +162,7 @@ class LinearTextClassifier:
         self.coef_ = coef.T[: coef.shape[1] - n_extra].astype(np.float32)  # (n_columns, n_labels)
         self.extra_coef_ = coef.T[coef.shape[1] - n_extra :].astype(np.float32)  # (n_extra, n_labels)
         self.intercept_ = intercept.astype(np.float32)
+        self._bank = None
         return self
 
     @staticmethod
@@ -169,10 +176,20 @@ class LinearTextClassifier:
         z = model.decision_function(X)
         return np.column_stack([-z / 2, z / 2]) if z.ndim == 1 else z
 
+    @property
+    def bank(self) -> LinearBank:
+        """This model alone as a LinearBank: how it scores (built on first use, dropped by fit)."""
+        if self._bank is None:
+            self._bank = LinearBank([self])
+        return self._bank
+
     def decision_function(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
                           extra: np.ndarray | None = None) -> np.ndarray:
         counts = counts if counts is not None else self.counts(texts, tokens)
-        z = np.asarray(self._weighted(counts) @ self.coef_) + self.intercept_
+        return self.add_extra(self.bank.decision(counts)[0], extra)
+
+    def add_extra(self, z: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        """Text logits (from this model's bank, or a bank it shares) plus its stacked features' part."""
         if len(self.extra_coef_):
             if extra is None:
                 raise errors.model_needs_extra_features(len(self.extra_coef_))
@@ -246,8 +263,7 @@ class LinearTextClassifier:
         model.columns_ = arrays["columns"].astype(np.int64)
         model.idf_, model.coef_, model.intercept_ = arrays["idf"], arrays["coef"], arrays["intercept"]
         model.extra_coef_ = arrays.get("extra_coef", np.zeros((0, len(model.labels_)), dtype=np.float32))
-        model.column_map_ = np.full(model.feature_settings.n_features, -1, dtype=np.int64)
-        model.column_map_[model.columns_] = np.arange(len(model.columns_))
+        model.column_map_ = None  # only training and explanations need it; scoring goes through the bank
         if model.coef_.shape != (len(model.columns_), len(model.labels_)):
             raise errors.model_invalid(directory, "weights do not match the label set")
         model.info = {k: v for k, v in meta.items() if k not in ("labels", "temperature", "features", "hyperparameters")}

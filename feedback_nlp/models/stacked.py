@@ -19,7 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import errors
-from .linear import LinearTextClassifier, read_meta_of_kind, write_model_meta
+from .bank import LinearBank
+from .linear import LinearTextClassifier, _softmax, read_meta_of_kind, write_model_meta
 
 FORMAT_VERSION = 1
 
@@ -34,6 +35,7 @@ class StackedSentimentModel:
         self.reviews = LinearTextClassifier(C=reviews_C, class_weight="balanced")
         self.service = LinearTextClassifier(C=service_C, class_weight="balanced")
         self.info: dict[str, Any] = {}
+        self._bank: LinearBank | None = None
 
     @property
     def labels_(self) -> list[str]:
@@ -44,14 +46,26 @@ class StackedSentimentModel:
         # Both levels read the same features, so a pipeline computes them once per batch for both.
         return self.service.featurizer
 
-    def review_polarity(self, counts: sp.csr_matrix) -> np.ndarray:
-        proba = self.reviews.predict_proba(counts=counts)
+    def _polarity(self, review_logits: np.ndarray) -> np.ndarray:
+        proba = _softmax(review_logits / self.reviews.temperature_)
         labels = self.reviews.labels_
         return proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
 
-    def _stacked(self, counts: sp.csr_matrix) -> np.ndarray:
-        polarity = self.review_polarity(counts)
+    def review_polarity(self, counts: sp.csr_matrix) -> np.ndarray:
+        return self._polarity(self.reviews.decision_function(counts=counts))
+
+    def _stacked_of(self, polarity: np.ndarray) -> np.ndarray:
         return np.column_stack([polarity, np.abs(polarity)]) * self.stack_scale
+
+    def _stacked(self, counts: sp.csr_matrix) -> np.ndarray:
+        return self._stacked_of(self.review_polarity(counts))
+
+    @property
+    def bank(self) -> LinearBank:
+        """Both levels read the same features: one pass over a batch's counts scores them together."""
+        if self._bank is None:
+            self._bank = LinearBank([self.reviews, self.service])
+        return self._bank
 
     def fit(
         self,
@@ -76,11 +90,14 @@ class StackedSentimentModel:
         self.service.fit(None, y, counts=counts, sample_weight=sample_weight, extra=self._stacked(counts))
         if {"positive", "negative"} - set(self.service.labels_):
             raise errors.training_data_invalid("sentiment labels must include 'positive' and 'negative'")
+        self._bank = None
         return self
 
     def predict_proba(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None) -> np.ndarray:
         counts = counts if counts is not None else self.service.counts(texts, tokens)
-        return self.service.predict_proba(counts=counts, extra=self._stacked(counts))
+        review_logits, service_logits = self.bank.decision(counts)
+        stacked = self._stacked_of(self._polarity(review_logits))
+        return _softmax(self.service.add_extra(service_logits, stacked) / self.service.temperature_)
 
     def predict(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None) -> list[str]:
         proba = self.predict_proba(texts, tokens, counts)
