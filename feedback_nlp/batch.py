@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .io import InputReader, JsonlSink, Record, Rejected, group_conversations, open_sink, rejected_path
-from .pipeline import Pipeline, worker_pool
-from .schema import Analysis
+from .pipeline import Pipeline, worker_pipeline, worker_pool
 
 
 @dataclass
@@ -31,14 +30,16 @@ class RunStats:
     def docs_per_second(self) -> float:
         return self.scored / self.elapsed if self.elapsed else 0.0
 
-    def observe(self, doc: Analysis) -> None:
-        self.scored += 1
-        self.truncated += int(doc.truncated)
-        if doc.category:
-            self.categories[doc.category] += 1
-        if doc.sentiment_score is not None:
-            self.sentiment_sum += doc.sentiment_score
-            self.sentiment_n += 1
+    def observe(self, rows: list[dict[str, Any]]) -> None:
+        """Count a batch of output rows."""
+        self.scored += len(rows)
+        for row in rows:
+            self.truncated += bool(row["truncated"])
+            if category := row.get("category"):
+                self.categories[category] += 1
+            if (score := row.get("sentiment_score")) is not None:
+                self.sentiment_sum += score
+                self.sentiment_n += 1
 
 
 @dataclass
@@ -63,19 +64,43 @@ def _batches(items: Iterable[Record | Rejected], size: int) -> Iterator[tuple[li
         yield records, rejected
 
 
-def _analyze_serial(nlp: Pipeline, batches) -> Iterator[tuple[list[Record], list[Rejected], list[Analysis]]]:
+@dataclass
+class ScoredBatch:
+    """A batch's output rows, and for each record that could not be scored its position, code, reason and id."""
+
+    rows: list[dict[str, Any]]
+    failures: list[tuple[int, str, str, str]]
+
+
+def score_batch(nlp: Pipeline, items: list[Any], include_tokens: bool = False) -> ScoredBatch:
+    """Analyse and turn into output rows: the part of a run that worker processes do, so that the parent only
+    reads and writes (it was the bottleneck with two workers when the workers sent back Analysis objects)."""
+    rows, failures = [], []
+    for position, doc in enumerate(nlp.analyze_batch(items)):
+        if doc.error is not None:
+            failures.append((position, doc.error_code or "error", doc.error, doc.id))
+        else:
+            rows.append(doc.to_dict(include_tokens=include_tokens))
+    return ScoredBatch(rows, failures)
+
+
+def _score_in_worker(task: tuple[list[Any], bool]) -> ScoredBatch:
+    items, include_tokens = task
+    return score_batch(worker_pipeline(), items, include_tokens)
+
+
+def _analyze_serial(nlp: Pipeline, batches, include_tokens: bool):
     for records, rejected in batches:
-        yield records, rejected, nlp.analyze_batch([r.data for r in records])
+        yield records, rejected, score_batch(nlp, [r.data for r in records], include_tokens)
 
 
-def _analyze_parallel(nlp: Pipeline, batches, workers: int):
+def _analyze_parallel(nlp: Pipeline, batches, workers: int, include_tokens: bool):
     """At most 2 batches per worker in flight, so a huge file never piles up in memory."""
-    from .pipeline import _worker_analyze
-
     with worker_pool(nlp, workers) as pool:
         in_flight: deque = deque()
         for records, rejected in batches:
-            in_flight.append((records, rejected, pool.apply_async(_worker_analyze, (([r.data for r in records], 0),))))
+            task = ([r.data for r in records], include_tokens)
+            in_flight.append((records, rejected, pool.apply_async(_score_in_worker, (task,))))
             if len(in_flight) >= 2 * workers:
                 done_records, done_rejected, result = in_flight.popleft()
                 yield done_records, done_rejected, result.get()
@@ -110,19 +135,18 @@ def analyze_file(
 
     batches = _batches(counted(items), options.batch_size)
     runner = (
-        _analyze_parallel(nlp, batches, options.workers) if options.workers > 1 else _analyze_serial(nlp, batches)
+        _analyze_parallel(nlp, batches, options.workers, options.include_tokens)
+        if options.workers > 1
+        else _analyze_serial(nlp, batches, options.include_tokens)
     )
     with open_sink(output, leading_columns=["id"]) as sink, JsonlSink(rejected_path(output)) as rejects:
         last_bytes = 0
-        for records, rejected, docs in runner:
+        for records, rejected, scored in runner:
             reject_rows = [r.to_dict() for r in rejected]
-            scored_rows = []
-            for record, doc in zip(records, docs, strict=True):
-                if doc.error is not None:
-                    reject_rows.append(Rejected(record.line, doc.error_code or "error", doc.error, doc.id).to_dict())
-                else:
-                    stats.observe(doc)
-                    scored_rows.append(doc.to_dict(include_tokens=options.include_tokens))
+            reject_rows += [Rejected(records[position].line, code, reason, doc_id).to_dict()
+                            for position, code, reason, doc_id in scored.failures]
+            scored_rows = scored.rows
+            stats.observe(scored_rows)
             for row in reject_rows:
                 stats.reject_reasons[row["code"]] += 1
             stats.rejected += len(reject_rows)

@@ -35,6 +35,8 @@ class ModelComponent(DocComponent):
     def __init__(self, model: Any, path: Path | None = None):
         self.model = model
         self.path = path
+        if hasattr(model, "bank"):
+            _ = model.bank  # build the scoring tables at load time, not on the first request
 
     @classmethod
     def from_config(cls, settings: dict[str, Any], base_dir: Path):

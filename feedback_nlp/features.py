@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import zlib
+from itertools import chain
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -115,21 +116,24 @@ class WordFacts:
 
     def lookup(self, tokens: list[str]) -> TokenFacts:
         with self._lock:
-            get = self._index.get
-            rows = np.fromiter((get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
-            if (rows < 0).any():
-                unknown = list(dict.fromkeys(t for t, r in zip(tokens, rows.tolist()) if r < 0))
+            found = list(map(self._index.get, tokens))  # map, not a generator: this runs once per token
+            if None in found:
+                unknown = list(dict.fromkeys(t for t, r in zip(tokens, found, strict=True) if r is None))
                 if len(self._index) + len(unknown) > self.limit:
                     self._reset()
                     unknown = list(dict.fromkeys(tokens))
                 self._add(unknown)
-                rows = np.fromiter((self._index[t] for t in tokens), dtype=np.int64, count=len(tokens))
+                found = list(map(self._index.__getitem__, tokens))
+            rows = np.array(found, dtype=np.int64)
             # Growing replaces the arrays rather than resizing them, so these gathers stay valid after the lock.
             return TokenFacts(**{name: column[rows] for name, column in self._columns.items()})
 
 
 _FACT_DTYPES = {"hash": np.uint64, "negation": bool, "polarity": np.int8, "emotion": np.int8, "degree": bool}
 WORD_FACTS = WordFacts()
+
+
+_RECENT_CHARS: list[tuple[tuple, tuple[np.ndarray, np.ndarray]] | None] = [None]
 
 
 class HashedFeaturizer:
@@ -156,10 +160,22 @@ class HashedFeaturizer:
                 spans += [(int(p), size) for p in starts] if with_spans else []
         return np.concatenate(rows), np.concatenate(hashes), spans
 
+    def _recent_char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`_char_hashes`, remembering the last batch: the contact and dialogue levels of a batch of plain texts
+        read the same strings (a plain text's dialogue is its one turn)."""
+        s = self.settings
+        key = (s.char_ngram_min, s.char_ngram_max, tuple(texts))
+        recent = _RECENT_CHARS[0]  # one read: another thread may replace it meanwhile
+        if recent is not None and recent[0] == key:
+            return recent[1]
+        rows, hashes, _ = self._char_hashes(texts)
+        _RECENT_CHARS[0] = (key, (rows, hashes))
+        return rows, hashes
+
     # --- words, negated words, word pairs, lexicon tags -------------------------------------------------------
     def _word_hashes(self, tokens: list[list[str]], with_names: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
         s = self.settings
-        flat = [t for doc_tokens in tokens for t in doc_tokens]
+        flat = list(chain.from_iterable(tokens))
         doc = np.repeat(np.arange(len(tokens)), np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)))
         facts = WORD_FACTS.lookup(flat)
         token_hash, is_negation = facts.hash, facts.negation
@@ -214,13 +230,17 @@ class HashedFeaturizer:
     # --- public API ---------------------------------------------------------------------------------------------
     def counts(self, texts: list[str], tokens: list[list[str]]) -> sp.csr_matrix:
         """Raw counts, shape (n_texts, n_features)."""
-        char_rows, char_hashes, _ = self._char_hashes(list(texts))
+        char_rows, char_hashes = self._recent_char_hashes(list(texts))
         word_rows, word_hashes, _ = self._word_hashes(list(tokens))
-        rows = np.concatenate([char_rows, word_rows])
         columns = (np.concatenate([char_hashes, word_hashes]) & self._mask).astype(np.int64)
-        matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+        # One sort of (row, column) keys counts the duplicates and leaves the rows in CSR order.
+        keys, counts = np.unique(np.concatenate([char_rows, word_rows]) * self.settings.n_features + columns,
+                                 return_counts=True)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys // self.settings.n_features, minlength=len(texts)), out=indptr[1:])
+        matrix = sp.csr_matrix((counts.astype(np.float32), keys & np.int64(self._mask), indptr),
                                shape=(len(texts), self.settings.n_features))
-        matrix.sum_duplicates()
+        matrix.has_sorted_indices = True
         return matrix
 
     def named_features(self, text: str, tokens: list[str]) -> dict[int, str]:
@@ -233,29 +253,6 @@ class HashedFeaturizer:
         for column, name in zip(columns.tolist(), names, strict=True):
             named.setdefault(column, name)
         return named
-
-
-@dataclass(frozen=True)
-class BatchView:
-    """What every model needs from a count matrix before its own weights: computed once per matrix."""
-
-    rows: np.ndarray  # row of each stored count
-    columns: np.ndarray  # the distinct columns of the batch, sorted
-    inverse: np.ndarray  # position of each stored count's column in `columns`
-    tf: np.ndarray  # sublinear term frequency, 1 + log(count)
-
-
-def batch_view(counts: sp.csr_matrix) -> BatchView:
-    """Shared by the batch's models (seven in the default pipeline): looking each stored column up in a model's
-    million-entry column map is a cache-missing gather, so each model looks up the batch's distinct columns, in
-    order, and spreads them with `inverse`."""
-    view = getattr(counts, "_feedback_nlp_view", None)
-    if view is None:
-        columns, inverse = np.unique(counts.indices, return_inverse=True)
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        view = BatchView(rows, columns, inverse.ravel(), 1.0 + np.log(counts.data))
-        counts._feedback_nlp_view = view
-    return view
 
 
 # --- one feature matrix per batch, shared by the components -----------------------------------------------------

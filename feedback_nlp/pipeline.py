@@ -170,10 +170,15 @@ def _init_worker(pipeline: Pipeline) -> None:
     _WORKER_PIPELINE = pipeline
 
 
+def worker_pipeline() -> Pipeline:
+    """The pipeline of this worker process (set by `worker_pool`'s initializer)."""
+    assert _WORKER_PIPELINE is not None, "not in a worker_pool process"
+    return _WORKER_PIPELINE
+
+
 def _worker_analyze(task: tuple[list[Any], int]) -> list[Analysis]:
-    assert _WORKER_PIPELINE is not None
     batch, offset = task
-    return _WORKER_PIPELINE.analyze_batch(batch, offset)
+    return worker_pipeline().analyze_batch(batch, offset)
 
 
 def worker_pool(pipeline: Pipeline, n_process: int):

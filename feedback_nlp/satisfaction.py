@@ -12,6 +12,7 @@ The sentiment component must run first.
 from __future__ import annotations
 
 import math
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -41,30 +42,31 @@ OUTPUT_SCORES = ("S", "A")
 
 def dialogue_view(doc: Analysis) -> tuple[str, list[str]]:
     """The text and tokens the text models read for one contact (the same in training and inference)."""
-    text = " | ".join(t.text_norm for t in doc.turns)
-    tokens = [tok for t in doc.turns for tok in (t.tokens or [])]
+    turns = doc.turns
+    text = " | ".join([t.text_norm for t in turns])
+    tokens = list(chain.from_iterable(t.tokens or () for t in turns))
     customer = doc.customer_turns
     if customer:
-        tokens += ["last:" + tok for tok in customer[-1].tokens or []]
+        tokens += map("last:".__add__, customer[-1].tokens or ())
         if customer[0].sentiment_label:
             tokens += [f"firstsent:{customer[0].sentiment_label}", f"lastsent:{customer[-1].sentiment_label}"]
     if doc.sentiment_label:
         tokens.append(f"sent:{doc.sentiment_label}")
-    tokens += [f"nturns:{min(len(doc.turns), 8)}", f"lastspk:{doc.turns[-1].speaker if doc.turns else CUSTOMER}"]
+    tokens += [f"nturns:{min(len(turns), 8)}", f"lastspk:{turns[-1].speaker if turns else CUSTOMER}"]
     return text, tokens
 
 
 def structure_features(doc: Analysis) -> list[float]:
     """The dialogue's shape and the customer's mood along it."""
+    turns = doc.turns
     customer = doc.customer_turns
-    agent = [t for t in doc.turns if t.speaker != CUSTOMER]
     scores = [t.sentiment_score for t in customer if t.sentiment_score is not None] or [doc.sentiment_score or 0.0]
-    agent_text = " ".join(t.text_norm for t in agent)
+    agent_text = " ".join([t.text_norm for t in turns if t.speaker != CUSTOMER]) if doc.is_transcript else ""
     last_customer = customer[-1].text_norm if customer else ""
     return [
-        min(len(doc.turns), 10), len(customer),
-        math.log1p(sum(len(t.text_norm) for t in customer)), math.log1p(len(agent_text)),
-        float(bool(doc.turns) and doc.turns[-1].speaker == CUSTOMER), sum(1 for t in doc.turns if not t.text_norm),
+        min(len(turns), 10), len(customer),
+        math.log1p(sum([len(t.text_norm) for t in customer])), math.log1p(len(agent_text)),
+        float(bool(turns) and turns[-1].speaker == CUSTOMER), sum([not t.text_norm for t in turns]),
         scores[0], scores[-1], min(scores), sum(scores) / len(scores), doc.sentiment_score or 0.0,
         float("私信" in agent_text), float("?" in last_customer),
     ]

@@ -101,8 +101,11 @@ class Analysis:
     keywords: list[str] | None = None
 
     # --- views the components share -------------------------------------------------------------------------
+    # A plain text is one customer turn, so its views are that turn's own values (no copies: read-only).
     @property
     def customer_turns(self) -> list[Turn]:
+        if not self.is_transcript:
+            return self.turns
         return [t for t in self.turns if t.speaker == CUSTOMER]
 
     @property
@@ -114,29 +117,35 @@ class Analysis:
     @property
     def customer_text(self) -> str:
         """The customer's side, which the category and sentiment of a contact are judged from."""
+        if not self.is_transcript:
+            return self.turns[0].text_norm if self.turns else ""
         parts = [t.text_norm for t in self.customer_turns if t.text_norm]
         return "\n".join(parts) if parts else "\n".join(t.text_norm for t in self.turns)
 
     @property
     def customer_tokens(self) -> list[str]:
+        if not self.is_transcript:
+            return (self.turns[0].tokens or []) if self.turns else []
         turns = self.customer_turns or self.turns
         return [tok for t in turns for tok in (t.tokens or [])]
 
     def to_dict(self, include_tokens: bool = False) -> dict[str, Any]:
         # An input column that shares a name with an output field (say a gold `category`) is kept as `input_<name>`.
         out: dict[str, Any] = {"id": self.id}
-        out.update((f"input_{key}" if key in OUTPUT_FIELDS else key, value) for key, value in self.meta.items())
-        for name in OUTPUT_FIELDS[1:]:
-            if name == "tokens" and not include_tokens:
-                continue
-            if name == "turns":
-                if self.is_transcript:
-                    out["turns"] = [t.to_dict() for t in self.turns]
-                continue
-            if name in ("truncated", "error"):
-                out[name] = getattr(self, name)
-                continue
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
+        if self.meta:
+            out.update((f"input_{key}" if key in _OUTPUT_NAMES else key, value) for key, value in self.meta.items())
+        out["text_masked"] = self.text_masked
+        attrs = self.__dict__
+        if include_tokens and self.tokens is not None:
+            out["tokens"] = self.tokens
+        out.update((name, attrs[name]) for name in _ANNOTATIONS if attrs[name] is not None)
+        if self.is_transcript:
+            out["turns"] = [t.to_dict() for t in self.turns]
+        out["truncated"] = self.truncated
+        out["error"] = self.error
         return out
+
+
+_OUTPUT_NAMES = frozenset(OUTPUT_FIELDS)
+# The annotation fields between `tokens` and `turns`, in output order.
+_ANNOTATIONS = OUTPUT_FIELDS[OUTPUT_FIELDS.index("tokens") + 1 : OUTPUT_FIELDS.index("turns")]

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from ..features import batch_view
 
 if TYPE_CHECKING:
     from .linear import LinearTextClassifier
@@ -31,32 +30,26 @@ class LinearBank:
         self.column_map = np.zeros(next(iter(settings)).n_features, dtype=np.int32)
         self.column_map[union] = np.arange(1, len(union) + 1, dtype=np.int32)
         widths = [len(m.labels_) for m in models]
-        self.n_scores = sum(widths)
-        self.weights = np.zeros((len(union) + 1, self.n_scores + len(models)), dtype=np.float32)
+        self.score_weights = np.zeros((len(union) + 1, sum(widths)), dtype=np.float32)  # idf * coef
+        self.norm_weights = np.zeros((len(union) + 1, len(models)), dtype=np.float32)  # idf^2
         self.blocks: list[slice] = []
         start = 0
         for i, (model, width) in enumerate(zip(models, widths, strict=True)):
             rows = np.searchsorted(union, model.columns_) + 1
-            self.weights[rows, start : start + width] = model.idf_[:, None] * model.coef_
-            self.weights[rows, self.n_scores + i] = model.idf_.astype(np.float32) ** 2
+            self.score_weights[rows, start : start + width] = model.idf_[:, None] * model.coef_
+            self.norm_weights[rows, i] = model.idf_.astype(np.float32) ** 2
             self.blocks.append(slice(start, start + width))
             start += width
 
     def decision(self, counts: sp.csr_matrix) -> list[np.ndarray]:
         """Each model's text logits (before any stacked features), shape (n_rows, n_labels), in bank order."""
-        n_rows = counts.shape[0]
-        view = batch_view(counts)
-        gathered = self.weights[self.column_map[view.columns][view.inverse]]
-        gathered[:, : self.n_scores] *= view.tf[:, None]
-        gathered[:, self.n_scores :] *= (view.tf * view.tf)[:, None]
-        sums = np.zeros((n_rows, gathered.shape[1]), dtype=np.float64)
-        starts = counts.indptr[:-1]
-        filled = np.flatnonzero(np.diff(counts.indptr) > 0)
-        if len(filled):
-            sums[filled] = np.add.reduceat(gathered, starts[filled], axis=0, dtype=np.float64)
-        norms = np.sqrt(sums[:, self.n_scores :])
+        shape = (counts.shape[0], len(self.score_weights))
+        columns = self.column_map[counts.indices]
+        tf = 1.0 + np.log(counts.data)  # sublinear term frequency
+        scores = sp.csr_matrix((tf, columns, counts.indptr), shape=shape) @ self.score_weights
+        norms = np.sqrt(sp.csr_matrix((tf * tf, columns, counts.indptr), shape=shape) @ self.norm_weights)
         norms[norms == 0] = 1.0
         return [
-            (sums[:, block] / norms[:, [i]] + model.intercept_).astype(np.float32)
+            scores[:, block] / norms[:, [i]] + model.intercept_
             for i, (model, block) in enumerate(zip(self.models, self.blocks, strict=True))
         ]

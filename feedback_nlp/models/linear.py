@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from safetensors.numpy import load_file, save_file
 
 from .. import errors
-from ..features import HASHING, FeatureSettings, HashedFeaturizer, batch_view
+from ..features import HASHING, FeatureSettings, HashedFeaturizer
 from .bank import LinearBank
 
 FORMAT_VERSION = 1
@@ -88,17 +88,16 @@ class LinearTextClassifier:
         return self.featurizer.counts(list(texts), self._tokens(texts, tokens))
 
     def _weighted(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        """Keep the model's columns, sublinear tf times idf, rows scaled to unit length."""
-        view = batch_view(counts)
+        """Keep the model's columns, sublinear tf times idf, rows scaled to unit length (what training reads)."""
         if self.column_map_ is None:
             self.column_map_ = np.full(self.feature_settings.n_features, -1, dtype=np.int64)
             self.column_map_[self.columns_] = np.arange(len(self.columns_))
-        mapped = self.column_map_[view.columns][view.inverse]
+        mapped = self.column_map_[counts.indices]
         keep = mapped >= 0
         n_rows = counts.shape[0]
-        rows = view.rows[keep]
+        rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))[keep]
         columns = mapped[keep]
-        data = view.tf[keep] * self.idf_[columns]
+        data = (1.0 + np.log(counts.data[keep])) * self.idf_[columns]
         # Built straight from the row pointers: the rows stay in order, so no COO sort is needed.
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
