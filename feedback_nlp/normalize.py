@@ -82,10 +82,17 @@ class Normalizer(DocComponent):
             text = _FILLER_SOUNDS.sub("", text)
         if self.lowercase:
             # Lower-case Latin letters only; the placeholders stay upper-case so they never collide with words.
-            text = re.sub(r"[A-Z]+(?![A-Z]*>)", lambda m: m.group(0).lower(), text)
+            text = _UPPER_WORD.sub(_lower, text)
         text = _SPACES.sub(" ", text.replace("\n", " "))
         return text.strip()
 
     def process(self, doc: Analysis) -> None:
         for turn in doc.turns:
             turn.text_norm = self.normalize(turn.text)
+
+
+_UPPER_WORD = re.compile(r"[A-Z]+(?![A-Z]*>)")
+
+
+def _lower(match: re.Match[str]) -> str:
+    return match.group(0).lower()

@@ -101,7 +101,7 @@ class Segmenter(DocComponent):
             if piece.startswith("<") and _PLACEHOLDER.fullmatch(piece):
                 tokens.append(piece)
                 continue
-            tokens.extend([t for t in self._cut(piece) if _is_word(t)])
+            tokens.extend([t for t in self._cut(piece) if t.isalnum() or _is_word(t)])  # isalnum: the fast yes
         return tokens
 
     def process(self, doc: Analysis) -> None:

@@ -221,3 +221,10 @@ def test_a_stray_control_character_does_not_cost_the_row():
     assert decode_line("房间很好\x08，服务也不错".encode()) == "房间很好\x08，服务也不错"
     with pytest.raises(errors.RecordError):
         decode_line(b"\x01\x02\x03\x04abc")
+
+
+def test_output_json_takes_what_orjson_refuses():
+    from feedback_nlp.io.writers import dumps, json_line
+
+    assert json.loads(dumps({"big": 2**70, "text": "退款"})) == {"big": 2**70, "text": "退款"}
+    assert json.loads(json_line({"x": "a\u2028b"})) == {"x": "a\u2028b"} and "\u2028" not in json_line({"x": "a\u2028b"})

@@ -2,11 +2,14 @@
 
 Models load once when the app starts. One worker thread runs the pipeline (`MicroBatcher`): requests that arrive
 together are scored in one batch, so the work stays on one thread (no component needs a lock) and latency stays flat
-as concurrent clients are added.
+as concurrent clients are added. The endpoints are async and await that thread's answer, so a request costs the
+event loop only its parsing and encoding; the body limit is a plain ASGI wrapper, because Starlette's
+`BaseHTTPMiddleware` costs a task and a stream per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,10 +18,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import __version__
+from ..io.writers import dumps
 from .batching import MicroBatcher
 
 
@@ -67,6 +71,41 @@ class LimitExceeded(Exception):
         self.message = message
 
 
+class BodyLimit:
+    """Answers 413 for a body over `max_bytes`: at once when Content-Length says so, else as soon as the streamed
+    body passes the limit (the handler for LimitExceeded writes the answer)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers", ())).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            message = f"The request body is {int(declared):,} bytes; the limit is {self.max_bytes:,}."
+            return await _limit_response(message)(scope, receive, send)
+        received = 0
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise LimitExceeded(f"The request body is over {received:,} bytes; the limit is {self.max_bytes:,}.")
+            return message
+
+        return await self.app(scope, counted_receive, send)
+
+
+def _json(content: Any, status_code: int = 200) -> Response:
+    return Response(dumps(content), status_code=status_code, media_type="application/json")
+
+
+def _as_row(doc) -> dict[str, Any]:
+    return doc.to_dict() if doc.error is None else {"id": doc.id, "error": doc.error, "code": doc.error_code}
+
+
 def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | None = None) -> FastAPI:
     limits = limits or ServiceLimits()
     state: dict[str, Any] = {}
@@ -77,7 +116,9 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
 
         single_threaded_math()
         nlp = load(pipeline_path)
-        batcher = MicroBatcher(nlp.analyze_batch, max_items=limits.max_batch_items)
+        # Rows are built on the pipeline thread too: the event loop only parses requests and encodes answers.
+        batcher = MicroBatcher(lambda records: [_as_row(d) for d in nlp.analyze_batch(records)],
+                               max_items=limits.max_batch_items)
         state.update(nlp=nlp, batcher=batcher)
         yield
         batcher.close()
@@ -88,15 +129,7 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
                     "and call-centre transcripts. Answers use the same output schema as `feedback-nlp analyze`.",
     )
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limits.max_body_bytes:
-            return _limit_response(f"The request body is {int(declared):,} bytes; the limit is {limits.max_body_bytes:,}.")
-        body = await request.body()
-        if len(body) > limits.max_body_bytes:
-            return _limit_response(f"The request body is {len(body):,} bytes; the limit is {limits.max_body_bytes:,}.")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
 
     @app.exception_handler(LimitExceeded)
     async def too_large(_: Request, exc: LimitExceeded):
@@ -107,24 +140,23 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors())
         return JSONResponse(status_code=422, content={"detail": f"Invalid request: {problems}", "code": "invalid_request"})
 
-    def analyse(items: list[ContactIn]) -> list[dict[str, Any]]:
+    async def analyse(items: list[ContactIn]) -> list[dict[str, Any]]:
         for item in items:
             if item.characters() > limits.max_text_chars:
                 raise LimitExceeded(f"A text is {item.characters():,} characters; the limit is {limits.max_text_chars:,}.")
         records = [item.model_dump(exclude_none=True) for item in items]
-        docs = state["batcher"].submit(records).result()
-        return [d.to_dict() if d.error is None else {"id": d.id, "error": d.error, "code": d.error_code} for d in docs]
+        return await asyncio.wrap_future(state["batcher"].submit(records))
 
     @app.post("/v1/analyze", summary="Analyse one text or one transcript")
-    def analyze(contact: ContactIn) -> JSONResponse:
-        result = analyse([contact])[0]
-        return JSONResponse(result, status_code=422 if "code" in result else 200)
+    async def analyze(contact: ContactIn) -> Response:
+        result = (await analyse([contact]))[0]
+        return _json(result, status_code=422 if "code" in result else 200)
 
     @app.post("/v1/analyze/batch", summary="Analyse up to the configured number of texts or transcripts")
-    def analyze_batch(batch: BatchIn) -> dict[str, Any]:
+    async def analyze_batch(batch: BatchIn) -> Response:
         if len(batch.items) > limits.max_batch_items:
             raise LimitExceeded(f"The batch has {len(batch.items)} items; the limit is {limits.max_batch_items}.")
-        return {"results": analyse(batch.items)}
+        return _json({"results": await analyse(batch.items)})
 
     @app.get("/healthz", summary="Liveness and readiness")
     def healthz() -> dict[str, Any]:

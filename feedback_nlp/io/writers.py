@@ -7,6 +7,7 @@ that exists is always complete.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,12 @@ _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 def dumps(value: Any) -> str:
     """Compact JSON with UTF-8 text kept readable. orjson, because encoding the nested fields of every output row
-    with the standard library was a fifth of a batch run's time."""
-    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
+    with the standard library was a fifth of a batch run's time. What orjson refuses (integers beyond 64 bits in
+    pass-through metadata) goes through the standard library instead."""
+    try:
+        return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def json_line(row: dict[str, Any]) -> str:
