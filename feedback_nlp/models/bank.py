@@ -25,7 +25,8 @@ class LinearBank:
         if len(settings) != 1:
             raise ValueError("models in one bank must read the same features")
         self.models = list(models)
-        union = np.unique(np.concatenate([m.columns_ for m in models]))
+        union = np.sort(np.concatenate([m.columns_ for m in models]))  # sort + dedupe: np.unique hashes, slowly
+        union = union[np.concatenate([[True], union[1:] != union[:-1]])]
         # Row 0 of the weights is all zeros: columns that no model keeps land there and add nothing.
         self.column_map = np.zeros(next(iter(settings)).n_features, dtype=np.int32)
         self.column_map[union] = np.arange(1, len(union) + 1, dtype=np.int32)
