@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 from .base import DocComponent
 from .registry import register
@@ -27,12 +23,18 @@ def jieba_idf() -> tuple[dict[str, float], float]:
     dictionary and its own copy of this table, which took longer than the rest of start-up together."""
     import jieba
 
-    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
-    frame = pd.read_csv(path, sep=" ", header=None, names=["word", "idf"], dtype={"word": str},
-                        quoting=csv.QUOTE_NONE, keep_default_na=False, on_bad_lines="skip", engine="c")
-    frame = frame[pd.to_numeric(frame["idf"], errors="coerce").notna()]
-    idf = frame["idf"].astype(float)
-    return dict(zip(frame["word"].tolist(), idf.tolist(), strict=True)), float(np.sort(idf.to_numpy())[len(idf) // 2])
+    text = (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_text(encoding="utf-8")
+    fields = text.split()
+    if len(fields) == 2 * len(text.splitlines()):  # every line is `word idf`: pair them in one pass
+        table = dict(zip(fields[::2], map(float, fields[1::2]), strict=True))
+    else:
+        table = {}
+        for line in text.splitlines():
+            word, _, value = line.partition(" ")
+            if value:
+                table[word] = float(value)
+    values = sorted(table.values())
+    return table, values[len(values) // 2]
 
 
 def is_content_word(token: str, stopwords: frozenset[str]) -> bool:

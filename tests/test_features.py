@@ -67,3 +67,45 @@ def test_a_stacked_level_without_its_stacked_input_fails_clearly():
     service.fit(SERVICE[0], SERVICE[1], extra=np.ones((len(SERVICE[0]), 2)))
     with pytest.raises(errors.ModelError, match="stacked feature"):
         service.predict_proba(["请问怎么开通"])
+
+
+def test_a_bank_scores_each_model_as_it_would_alone():
+    from feedback_nlp.models.bank import LinearBank
+
+    reviews = LinearTextClassifier(calibrate=False).fit(*REVIEWS)
+    service = LinearTextClassifier(calibrate=False).fit(*SERVICE)
+    probe = ["服务太差了", "请问营业厅在哪", "", "质量很好，推荐"]
+    counts = reviews.counts(probe)
+    # The textbook form: keep the model's columns, tf-idf, unit rows, then the linear map.
+    expected = [np.asarray(m._weighted(counts) @ m.coef_) + m.intercept_ for m in (reviews, service)]
+    together = LinearBank([reviews, service]).decision(counts)
+    alone = [reviews.bank.decision(counts)[0], service.bank.decision(counts)[0]]
+    for want, got_together, got_alone in zip(expected, together, alone, strict=True):
+        assert np.allclose(got_together, want, atol=1e-5) and np.allclose(got_alone, want, atol=1e-5)
+
+
+def test_word_facts_stay_right_when_the_vocabulary_is_reset():
+    from feedback_nlp.features import WordFacts
+
+    facts = WordFacts(limit=3)
+    first = facts.lookup(["不", "满意", "服务"])
+    again = facts.lookup(["退款", "不", "满意", "服务", "退款"])  # over the limit: starts afresh
+    assert first.negation.tolist() == [True, False, False]
+    assert again.negation.tolist() == [False, True, False, False, False]
+    assert again.hash[0] == again.hash[4] and again.hash[1] == first.hash[0]
+    assert again.polarity[2] == 1  # 满意 is a positive lexicon word
+
+
+def test_the_remembered_character_ngrams_are_the_batch_own():
+    featurizer = HashedFeaturizer()
+    first = featurizer.counts(TEXTS, TOKENS)
+    other = featurizer.counts(TEXTS[::-1], TOKENS[::-1])  # different texts: not the remembered ones
+    assert (other[0] != first[3]).nnz == 0 and (featurizer.counts(TEXTS, TOKENS) != first).nnz == 0
+
+
+def test_worker_processes_use_one_blas_thread():
+    code = ("import feedback_nlp, sklearn.linear_model; from threadpoolctl import threadpool_info; "
+            "from feedback_nlp.pipeline import single_threaded_math; single_threaded_math(); "
+            "print(max(p['num_threads'] for p in threadpool_info()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "1"

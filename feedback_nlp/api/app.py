@@ -114,8 +114,8 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
     async def lifespan(_: FastAPI):
         from ..pipeline import load, single_threaded_math
 
-        single_threaded_math()
         nlp = load(pipeline_path)
+        single_threaded_math()  # after loading: it limits the thread pools of the libraries loaded so far
         # Rows are built on the pipeline thread too: the event loop only parses requests and encodes answers.
         batcher = MicroBatcher(lambda records: [_as_row(d) for d in nlp.analyze_batch(records)],
                                max_items=limits.max_batch_items)
