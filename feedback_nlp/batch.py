@@ -41,6 +41,14 @@ class RunStats:
                 self.sentiment_sum += score
                 self.sentiment_n += 1
 
+    def merge(self, other: RunStats) -> None:
+        """Add the counts of a batch observed elsewhere (in a worker process)."""
+        self.scored += other.scored
+        self.truncated += other.truncated
+        self.categories.update(other.categories)
+        self.sentiment_sum += other.sentiment_sum
+        self.sentiment_n += other.sentiment_n
+
 
 @dataclass
 class BatchOptions:
@@ -66,40 +74,52 @@ def _batches(items: Iterable[Record | Rejected], size: int) -> Iterator[tuple[li
 
 @dataclass
 class ScoredBatch:
-    """A batch's output rows, and for each record that could not be scored its position, code, reason and id."""
+    """A batch's output: its rows, or the sink's encoding of them; its counts; and for each record that could not
+    be scored its position, code, reason and id."""
 
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]] | None
+    encoded: Any
+    stats: RunStats
     failures: list[tuple[int, str, str, str]]
 
 
-def score_batch(nlp: Pipeline, items: list[Any], include_tokens: bool = False) -> ScoredBatch:
-    """Analyse and turn into output rows: the part of a run that worker processes do, so that the parent only
-    reads and writes (it was the bottleneck with two workers when the workers sent back Analysis objects)."""
+Encoder = Callable[[list[dict[str, Any]]], Any]
+
+
+def score_batch(nlp: Pipeline, items: list[Any], include_tokens: bool = False,
+                encode: Encoder | None = None) -> ScoredBatch:
+    """Analyse, turn into output rows and, given the sink's `encode`, into what the sink writes: the part of a run
+    that worker processes do, so that the parent only reads and writes (with two workers it was the bottleneck
+    while it also built and encoded the rows)."""
     rows, failures = [], []
     for position, doc in enumerate(nlp.analyze_batch(items)):
         if doc.error is not None:
             failures.append((position, doc.error_code or "error", doc.error, doc.id))
         else:
             rows.append(doc.to_dict(include_tokens=include_tokens))
-    return ScoredBatch(rows, failures)
+    stats = RunStats()
+    stats.observe(rows)
+    if encode is None:
+        return ScoredBatch(rows, None, stats, failures)
+    return ScoredBatch(None, encode(rows) if rows else None, stats, failures)
 
 
-def _score_in_worker(task: tuple[list[Any], bool]) -> ScoredBatch:
-    items, include_tokens = task
-    return score_batch(worker_pipeline(), items, include_tokens)
+def _score_in_worker(task: tuple[list[Any], bool, Encoder | None]) -> ScoredBatch:
+    return score_batch(worker_pipeline(), *task)
 
 
-def _analyze_serial(nlp: Pipeline, batches, include_tokens: bool):
+def _analyze_serial(nlp: Pipeline, batches, include_tokens: bool, encoder: Callable[[], Encoder | None]):
     for records, rejected in batches:
-        yield records, rejected, score_batch(nlp, [r.data for r in records], include_tokens)
+        yield records, rejected, score_batch(nlp, [r.data for r in records], include_tokens, encoder())
 
 
-def _analyze_parallel(nlp: Pipeline, batches, workers: int, include_tokens: bool):
+def _analyze_parallel(nlp: Pipeline, batches, workers: int, include_tokens: bool,
+                      encoder: Callable[[], Encoder | None]):
     """At most 2 batches per worker in flight, so a huge file never piles up in memory."""
     with worker_pool(nlp, workers) as pool:
         in_flight: deque = deque()
         for records, rejected in batches:
-            task = ([r.data for r in records], include_tokens)
+            task = ([r.data for r in records], include_tokens, encoder())
             in_flight.append((records, rejected, pool.apply_async(_score_in_worker, (task,))))
             if len(in_flight) >= 2 * workers:
                 done_records, done_rejected, result = in_flight.popleft()
@@ -134,26 +154,33 @@ def analyze_file(
             yield item
 
     batches = _batches(counted(items), options.batch_size)
-    runner = (
-        _analyze_parallel(nlp, batches, options.workers, options.include_tokens)
-        if options.workers > 1
-        else _analyze_serial(nlp, batches, options.include_tokens)
-    )
     with open_sink(output, leading_columns=["id"]) as sink, JsonlSink(rejected_path(output)) as rejects:
+
+        def encoder() -> Encoder | None:
+            # Rows for the first batches (they fix the sink's columns) and whenever a callback wants them.
+            return None if on_batch is not None else sink.encoder()
+
+        runner = (
+            _analyze_parallel(nlp, batches, options.workers, options.include_tokens, encoder)
+            if options.workers > 1
+            else _analyze_serial(nlp, batches, options.include_tokens, encoder)
+        )
         last_bytes = 0
         for records, rejected, scored in runner:
             reject_rows = [r.to_dict() for r in rejected]
             reject_rows += [Rejected(records[position].line, code, reason, doc_id).to_dict()
                             for position, code, reason, doc_id in scored.failures]
-            scored_rows = scored.rows
-            stats.observe(scored_rows)
+            stats.merge(scored.stats)
             for row in reject_rows:
                 stats.reject_reasons[row["code"]] += 1
             stats.rejected += len(reject_rows)
             rejects.write(reject_rows)
-            sink.write(scored_rows)
-            if on_batch is not None and scored_rows:
-                on_batch(scored_rows)
+            if scored.rows is not None:
+                sink.write(scored.rows)
+                if on_batch is not None and scored.rows:
+                    on_batch(scored.rows)
+            elif scored.encoded is not None:
+                sink.write_encoded(scored.encoded, scored.stats.scored)
             if on_progress is not None:
                 on_progress(reader.bytes_read - last_bytes)
                 last_bytes = reader.bytes_read

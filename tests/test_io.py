@@ -228,3 +228,24 @@ def test_output_json_takes_what_orjson_refuses():
 
     assert json.loads(dumps({"big": 2**70, "text": "退款"})) == {"big": 2**70, "text": "退款"}
     assert json.loads(json_line({"x": "a\u2028b"})) == {"x": "a\u2028b"} and "\u2028" not in json_line({"x": "a\u2028b"})
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "jsonl"])
+def test_worker_encoded_output_equals_the_serial_one(tmp_path, test_models_pipeline, suffix):
+    # Workers encode rows for the sink once its columns are fixed; a key first seen later must still land in `extra`.
+    from feedback_nlp import load
+
+    source = tmp_path / "in.jsonl"
+    lines = [{"id": f"r{i}", "text": "退款还没到账" if i % 2 else "服务很好", **({"vip": True} if i >= 250 else {})}
+             for i in range(300)]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    nlp = load(test_models_pipeline)
+    outputs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out-{workers}.{suffix}"
+        stats = analyze_file(nlp, InputReader(source), out, BatchOptions(batch_size=40, workers=workers))
+        assert stats.scored == 300 and stats.rejected == 0
+        outputs[workers] = out.read_bytes() if suffix != "parquet" else pq.read_table(out).to_pylist()
+    assert outputs[1] == outputs[2]
+    if suffix == "parquet":
+        assert json.loads(outputs[2][299]["extra"]) == {"vip": True} and outputs[2][0]["extra"] is None

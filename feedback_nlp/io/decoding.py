@@ -32,8 +32,10 @@ def _looks_binary(raw: bytes) -> bool:
     (seen in scraped reviews) is cleaned by normalisation instead of costing the row."""
     if b"\x00" in raw:
         return True
+    if not _CONTROL.search(raw):  # the usual case, without counting
+        return False
     controls = len(_CONTROL.findall(raw))
-    return controls > 0 and controls > max(2, len(raw) // 20)
+    return controls > max(2, len(raw) // 20)
 
 
 def decode_line(raw: bytes, encoding: str | None = None) -> str:

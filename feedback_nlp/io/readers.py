@@ -155,7 +155,8 @@ class InputReader:
                     continue  # blank lines are not rows
                 index += 1
                 group = [first]
-                while _open_quote(group) and len(group) < self.options.max_record_lines:
+                quotes = first.text.count('"')  # odd: a quoted field goes on to the next line
+                while quotes % 2 and len(group) < self.options.max_record_lines:
                     following = next_line()
                     if following is None:
                         break
@@ -163,7 +164,8 @@ class InputReader:
                         pending.appendleft(following)
                         break
                     group.append(following)
-                if _open_quote(group):
+                    quotes += following.text.count('"')
+                if quotes % 2:
                     pending.extendleft(reversed(group[1:]))
                     err = errors.unterminated_quote(self.options.max_record_lines)
                     yield Rejected(first.number, err.code, err.message, preview=first.text[:80])
@@ -279,7 +281,3 @@ class InputReader:
 
 def _parse_row(text: str, delimiter: str) -> list[str]:
     return next(csv.reader([text], delimiter=delimiter), [])
-
-
-def _open_quote(group: list[Line]) -> bool:
-    return sum(line.text.count('"') for line in group) % 2 == 1

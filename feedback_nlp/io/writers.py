@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,10 @@ def json_line(row: dict[str, Any]) -> str:
     return dumps(row).translate(_LINE_BREAKERS) + "\n"
 
 
+def json_lines(rows: list[dict[str, Any]]) -> str:
+    return "".join(map(json_line, rows))
+
+
 def output_format(path: Path) -> str:
     fmt = OUTPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -72,6 +78,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _extra(row: dict[str, Any], known: frozenset[str]) -> str | None:
+    """Keys first seen after the columns were fixed, as one JSON object (None when there are none)."""
+    if not row.keys() - known:
+        return None
+    return dumps({k: v for k, v in row.items() if k not in known})
+
+
 class RecordSink:
     """Base: fixes the column list on the first batch; keys first seen later go into an `extra` JSON column."""
 
@@ -87,24 +100,25 @@ class RecordSink:
             seen.update(dict.fromkeys(row))
         return [*seen, "extra"]
 
-    @property
-    def _known(self) -> frozenset[str]:
-        assert self.columns is not None
-        return frozenset(self.columns[:-1])
-
-    def _split(self, row: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
-        cells = {k: row.get(k) for k in self.columns[:-1]}
-        cells["extra"] = self._extra(row, known)
-        return cells
-
-    @staticmethod
-    def _extra(row: dict[str, Any], known: frozenset[str]) -> str | None:
-        """Keys first seen after the columns were fixed, as one JSON object (None when there are none)."""
-        if not row.keys() - known:
-            return None
-        return dumps({k: v for k, v in row.items() if k not in known})
+    def encoder(self) -> Callable[[list[dict[str, Any]]], Any] | None:
+        """A pure function from output rows to what `write_encoded` takes, picklable so that worker processes can
+        run it (the parent then only writes), or None while the sink still needs rows (its columns are not fixed)."""
+        return None
 
     def write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.columns is None:
+            self._start(rows)
+        encode = self.encoder()
+        assert encode is not None
+        self.write_encoded(encode(rows), len(rows))
+
+    def _start(self, rows: list[dict[str, Any]]) -> None:
+        """Fix the columns from the first batch and write whatever header the format has."""
+        self.columns = self._fix_columns(rows)
+
+    def write_encoded(self, encoded: Any, n_rows: int) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -128,9 +142,15 @@ class JsonlSink(RecordSink):
         super().__init__(path, leading_columns)
         self._handle = open(self.file.tmp, "w", encoding="utf-8")
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        self._handle.write("".join(map(json_line, rows)))
-        self.count += len(rows)
+    def encoder(self) -> Callable[[list[dict[str, Any]]], str]:
+        return json_lines
+
+    def _start(self, rows: list[dict[str, Any]]) -> None:
+        self.columns = []  # JSON Lines has no fixed columns
+
+    def write_encoded(self, encoded: str, n_rows: int) -> None:
+        self._handle.write(encoded)
+        self.count += n_rows
 
     def close(self) -> None:
         self._handle.close()
@@ -141,6 +161,11 @@ class JsonlSink(RecordSink):
         super().abort()
 
 
+def _csv_cells(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[list[Any]]:
+    known = frozenset(columns[:-1])
+    return [[*(_cell(row.get(c)) for c in columns[:-1]), _extra(row, known)] for row in rows]
+
+
 class CsvSink(RecordSink):
     def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
         super().__init__(path, leading_columns)
@@ -148,17 +173,16 @@ class CsvSink(RecordSink):
         self._handle = open(self.file.tmp, "w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._handle)
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if self.columns is None:
-            self.columns = self._fix_columns(rows)
-            self._writer.writerow(self.columns)
-        known = self._known
-        for row in rows:
-            cells = self._split(row, known)
-            self._writer.writerow([_cell(cells[c]) for c in self.columns])
-        self.count += len(rows)
+    def _start(self, rows: list[dict[str, Any]]) -> None:
+        super()._start(rows)
+        self._writer.writerow(self.columns)
+
+    def encoder(self) -> Callable[[list[dict[str, Any]]], list[list[Any]]] | None:
+        return None if self.columns is None else partial(_csv_cells, tuple(self.columns))
+
+    def write_encoded(self, encoded: list[list[Any]], n_rows: int) -> None:
+        self._writer.writerows(encoded)
+        self.count += n_rows
 
     def close(self) -> None:
         if self.columns is None:
@@ -171,13 +195,32 @@ class CsvSink(RecordSink):
         super().abort()
 
 
+_NUMERIC = frozenset({
+    "category_confidence", "sentiment_score", "sentiment_start", "sentiment_end", "sentiment_shift",
+    "satisfaction", "resolution", "escalation_risk",
+})
+
+
+def _parquet_column(name: str, values: list[Any]) -> list[Any]:
+    """One column, converted in a single pass to what its Arrow type takes."""
+    if name in _NUMERIC:
+        return [None if v is None else float(v) for v in values]
+    if name == "truncated":
+        return [None if v is None else bool(v) for v in values]
+    return [v if v is None or type(v) is str else dumps(v) if isinstance(v, NESTED_TYPES) else str(v) for v in values]
+
+
+def _parquet_columns(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    known = frozenset(columns[:-1])
+    out = {name: _parquet_column(name, [row.get(name) for row in rows]) for name in columns[:-1]}
+    out["extra"] = [_extra(row, known) for row in rows]
+    return out
+
+
 class ParquetSink(RecordSink):
     """Nested fields (scores, turns, keywords) are stored as JSON strings, other input columns as strings."""
 
-    NUMERIC = {
-        "category_confidence", "sentiment_score", "sentiment_start", "sentiment_end", "sentiment_shift",
-        "satisfaction", "resolution", "escalation_risk",
-    }
+    NUMERIC = _NUMERIC
 
     def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
         super().__init__(path, leading_columns)
@@ -197,30 +240,21 @@ class ParquetSink(RecordSink):
                 fields.append(pa.field(name, pa.string()))
         return pa.schema(fields)
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        import pyarrow as pa
+    def _start(self, rows: list[dict[str, Any]]) -> None:
         import pyarrow.parquet as pq
 
-        if not rows:
-            return
-        if self.columns is None:
-            self.columns = self._fix_columns(rows)
-            self._schema = self._arrow_schema()
-            self._writer = pq.ParquetWriter(self.file.tmp, self._schema)
-        known = self._known
-        columns = {name: self._typed(name, [row.get(name) for row in rows]) for name in self.columns[:-1]}
-        columns["extra"] = [self._extra(row, known) for row in rows]
-        self._writer.write_table(pa.Table.from_pydict(columns, schema=self._schema))
-        self.count += len(rows)
+        super()._start(rows)
+        self._schema = self._arrow_schema()
+        self._writer = pq.ParquetWriter(self.file.tmp, self._schema)
 
-    def _typed(self, name: str, values: list[Any]) -> list[Any]:
-        """One column, converted in a single pass to what its Arrow type takes."""
-        if name in self.NUMERIC:
-            return [None if v is None else float(v) for v in values]
-        if name == "truncated":
-            return [None if v is None else bool(v) for v in values]
-        return [v if v is None or type(v) is str else dumps(v) if isinstance(v, NESTED_TYPES) else str(v)
-                for v in values]
+    def encoder(self) -> Callable[[list[dict[str, Any]]], dict[str, list[Any]]] | None:
+        return None if self.columns is None else partial(_parquet_columns, tuple(self.columns))
+
+    def write_encoded(self, encoded: dict[str, list[Any]], n_rows: int) -> None:
+        import pyarrow as pa
+
+        self._writer.write_table(pa.Table.from_pydict(encoded, schema=self._schema))
+        self.count += n_rows
 
     def close(self) -> None:
         import pyarrow as pa
