@@ -7,16 +7,16 @@ Character n-grams carry the generalisation (unseen products, ASR slips); words a
 domain terms from the dictionary ("没有不好", "重复扣款").
 
 The hashing is vectorised over the whole batch with numpy (a polynomial hash of code points for character n-grams,
-CRC-32 of each distinct word, computed once and kept, for words), because a per-document Python loop over n-grams was half
-of the pipeline's time. Hashes are deterministic across processes and platforms (no `hash()`, which is salted).
+CRC-32 of each distinct word, computed once and kept, for words), because a per-document Python loop over n-grams
+was half of the pipeline's time. Hashes are deterministic across processes and platforms (no `hash()`, which is salted).
 """
 
 from __future__ import annotations
 
 import threading
 import zlib
-from itertools import chain
 from collections import OrderedDict
+from itertools import chain
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -133,6 +133,7 @@ _FACT_DTYPES = {"hash": np.uint64, "negation": bool, "polarity": np.int8, "emoti
 WORD_FACTS = WordFacts()
 
 
+# The last batch's character n-grams (key, (rows, hashes)); a one-slot list so that replacing it is one assignment.
 _RECENT_CHARS: list[tuple[tuple, tuple[np.ndarray, np.ndarray]] | None] = [None]
 
 

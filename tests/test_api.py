@@ -55,6 +55,10 @@ def test_limits_and_bad_requests(client):
     big_body = client.post("/v1/analyze", content=json.dumps({"text": "x", "pad": "y" * 30_000}),
                            headers={"content-type": "application/json"})
     assert big_body.status_code == 413 and "bytes; the limit is 20,000" in big_body.json()["detail"]
+    # No Content-Length (a chunked upload): the limit still holds while the body streams in.
+    chunks = (part.encode() for part in ['{"text": "x", "pad": "', "y" * 15_000, "y" * 15_000, '"}'])
+    streamed = client.post("/v1/analyze", content=chunks, headers={"content-type": "application/json"})
+    assert streamed.status_code == 413 and "the limit is 20,000" in streamed.json()["detail"]
     malformed = client.post("/v1/analyze", content="{not json", headers={"content-type": "application/json"})
     assert malformed.status_code == 422
     neither = client.post("/v1/analyze", json={"id": "x"})

@@ -73,7 +73,7 @@ class LimitExceeded(Exception):
 
 class BodyLimit:
     """Answers 413 for a body over `max_bytes`: at once when Content-Length says so, else as soon as the streamed
-    body passes the limit (the handler for LimitExceeded writes the answer)."""
+    body passes the limit. The body (at most `max_bytes`) is read here and handed on whole."""
 
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
@@ -85,17 +85,28 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > self.max_bytes:
             message = f"The request body is {int(declared):,} bytes; the limit is {self.max_bytes:,}."
             return await _limit_response(message)(scope, receive, send)
-        received = 0
-
-        async def counted_receive():
-            nonlocal received
+        chunks, size = [], 0
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise LimitExceeded(f"The request body is over {received:,} bytes; the limit is {self.max_bytes:,}.")
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                message = f"The request body is over {size:,} bytes; the limit is {self.max_bytes:,}."
+                return await _limit_response(message)(scope, receive, send)
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-        return await self.app(scope, counted_receive, send)
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
 
 
 def _json(content: Any, status_code: int = 200) -> Response:

@@ -220,8 +220,6 @@ def _parquet_columns(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> di
 class ParquetSink(RecordSink):
     """Nested fields (scores, turns, keywords) are stored as JSON strings, other input columns as strings."""
 
-    NUMERIC = _NUMERIC
-
     def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
         super().__init__(path, leading_columns)
         self._writer = None
@@ -232,7 +230,7 @@ class ParquetSink(RecordSink):
 
         fields = []
         for name in self.columns or []:
-            if name in self.NUMERIC:
+            if name in _NUMERIC:
                 fields.append(pa.field(name, pa.float64()))
             elif name == "truncated":
                 fields.append(pa.field(name, pa.bool_()))

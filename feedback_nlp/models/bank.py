@@ -3,8 +3,8 @@
 Each LinearTextClassifier scores `normalise(tf * idf) @ coef + intercept` over its own columns. Since the row norm
 is `sqrt(sum (tf * idf)^2)`, both the numerator and the norm are sums over a row's stored counts of per-column
 weights, `tf * (idf * coef)` and `tf^2 * idf^2`. A bank stacks those weights for all its models side by side over
-the union of their columns, so a batch costs one gather and one segmented sum for every model together, instead
-of a sparse matrix built and multiplied per model (scipy's per-call overhead was most of a one-text request).
+the union of their columns, so a batch costs two sparse products for all its models together instead of a
+weighted matrix built, normalised and multiplied per model.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-
 
 if TYPE_CHECKING:
     from .linear import LinearTextClassifier

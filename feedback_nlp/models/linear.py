@@ -195,9 +195,13 @@ class LinearTextClassifier:
             z += np.asarray(extra, dtype=np.float32) @ self.extra_coef_
         return z
 
+    def proba_from_logits(self, z: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from this model's logits (temperature-scaled softmax)."""
+        return _softmax(z / self.temperature_)
+
     def predict_proba(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
                       extra: np.ndarray | None = None) -> np.ndarray:
-        return _softmax(self.decision_function(texts, tokens, counts, extra) / self.temperature_)
+        return self.proba_from_logits(self.decision_function(texts, tokens, counts, extra))
 
     def predict(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
                 extra: np.ndarray | None = None) -> list[str]:

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from .. import errors
 from .bank import LinearBank
-from .linear import LinearTextClassifier, _softmax, read_meta_of_kind, write_model_meta
+from .linear import LinearTextClassifier, read_meta_of_kind, write_model_meta
 
 FORMAT_VERSION = 1
 
@@ -47,7 +47,7 @@ class StackedSentimentModel:
         return self.service.featurizer
 
     def _polarity(self, review_logits: np.ndarray) -> np.ndarray:
-        proba = _softmax(review_logits / self.reviews.temperature_)
+        proba = self.reviews.proba_from_logits(review_logits)
         labels = self.reviews.labels_
         return proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
 
@@ -97,7 +97,7 @@ class StackedSentimentModel:
         counts = counts if counts is not None else self.service.counts(texts, tokens)
         review_logits, service_logits = self.bank.decision(counts)
         stacked = self._stacked_of(self._polarity(review_logits))
-        return _softmax(self.service.add_extra(service_logits, stacked) / self.service.temperature_)
+        return self.service.proba_from_logits(self.service.add_extra(service_logits, stacked))
 
     def predict(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None) -> list[str]:
         proba = self.predict_proba(texts, tokens, counts)
