@@ -53,13 +53,21 @@ _SALT = {"char": 0x9E3779B97F4A7C15, "word": 0xC2B2AE3D27D4EB4F, "neg": 0x165667
 _LEX_TAGS = ("pos", "neg", "strong_pos", "strong_neg", *EMOTIONS, *(f"negated_{e}" for e in EMOTIONS))
 
 
+_SALT64 = {name: np.uint64(value) for name, value in _SALT.items()}
+_MIX_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_MIX_FACTORS = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
 def _mix(h: np.ndarray, salt: str) -> np.ndarray:
-    """splitmix64's finaliser: spreads similar inputs over all bits before the modulo."""
-    with np.errstate(over="ignore"):
-        h = h ^ np.uint64(_SALT[salt])
-        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return h ^ (h >> np.uint64(31))
+    """splitmix64's finaliser: spreads similar inputs over all bits before the modulo. Unsigned array arithmetic
+    wraps silently (only numpy scalars warn), so no errstate, which costs more than the arithmetic on small batches."""
+    h = h ^ _SALT64[salt]
+    h ^= h >> _MIX_SHIFTS[0]
+    h *= _MIX_FACTORS[0]
+    h ^= h >> _MIX_SHIFTS[1]
+    h *= _MIX_FACTORS[1]
+    h ^= h >> _MIX_SHIFTS[2]
+    return h
 
 
 def _same_doc_runs(doc: np.ndarray, size: int) -> np.ndarray:
@@ -237,9 +245,11 @@ class HashedFeaturizer:
         # One sort of (row, column) keys counts the duplicates and leaves the rows in CSR order.
         keys, counts = np.unique(np.concatenate([char_rows, word_rows]) * self.settings.n_features + columns,
                                  return_counts=True)
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        # int32 indices when they fit, as scipy would store them: given int64, it scans them to decide (~60 us).
+        index_dtype = np.int32 if len(keys) < 2**31 else np.int64
+        indptr = np.zeros(len(texts) + 1, dtype=index_dtype)
         np.cumsum(np.bincount(keys // self.settings.n_features, minlength=len(texts)), out=indptr[1:])
-        matrix = sp.csr_matrix((counts.astype(np.float32), keys & np.int64(self._mask), indptr),
+        matrix = sp.csr_matrix((counts.astype(np.float32), (keys & np.int64(self._mask)).astype(np.int32), indptr),
                                shape=(len(texts), self.settings.n_features))
         matrix.has_sorted_indices = True
         return matrix

@@ -43,11 +43,15 @@ class LinearBank:
 
     def decision(self, counts: sp.csr_matrix) -> list[np.ndarray]:
         """Each model's text logits (before any stacked features), shape (n_rows, n_labels), in bank order."""
-        shape = (counts.shape[0], len(self.score_weights))
         columns = self.column_map[counts.indices]
         tf = 1.0 + np.log(counts.data)  # sublinear term frequency
-        scores = sp.csr_matrix((tf, columns, counts.indptr), shape=shape) @ self.score_weights
-        norms = np.sqrt(sp.csr_matrix((tf * tf, columns, counts.indptr), shape=shape) @ self.norm_weights)
+        # One matrix for both products (its data swapped in between): building a scipy matrix costs more than a
+        # small batch's product.
+        weights = sp.csr_matrix((tf, columns, counts.indptr.astype(np.int32, copy=False)),
+                                shape=(counts.shape[0], len(self.score_weights)))
+        scores = weights @ self.score_weights
+        weights.data = tf * tf
+        norms = np.sqrt(weights @ self.norm_weights)
         norms[norms == 0] = 1.0
         return [
             scores[:, block] / norms[:, [i]] + model.intercept_
