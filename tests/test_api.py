@@ -34,6 +34,18 @@ def test_analyze_text_has_the_cli_schema(client, full_nlp):
         assert field in body
 
 
+def test_the_fast_path_answers_exactly_as_the_fastapi_route(client):
+    """`application/json` bodies take the fast path; `+json` media types go through FastAPI's route."""
+    for record in ({"text": COMPLAINT, "channel": "app", "agent_id": "A7"},
+                   {"id": "c2", "turns": [{"speaker": "客户", "text": "退款还没到账"}, {"speaker": "坐席", "text": "我查一下"}]}):
+        body = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        fast = client.post("/v1/analyze", content=body, headers={"content-type": "application/json"})
+        routed = client.post("/v1/analyze", content=body, headers={"content-type": "application/merge-patch+json"})
+        assert fast.status_code == routed.status_code == 200
+        assert fast.content == routed.content
+        assert fast.headers["content-type"] == routed.headers["content-type"] == "application/json"
+
+
 def test_analyze_transcript(client):
     response = client.post("/v1/analyze", json={"id": "call-1", "turns": [
         {"speaker": "客户", "text": "我的退款还没到账"}, {"speaker": "坐席", "text": "我帮您查一下"}]})
