@@ -35,8 +35,11 @@ class ModelComponent(DocComponent):
     def __init__(self, model: Any, path: Path | None = None):
         self.model = model
         self.path = path
-        if hasattr(model, "bank"):
-            _ = model.bank  # build the scoring tables at load time, not on the first request
+
+    def warm_up(self) -> None:
+        """Build the scoring tables now rather than on the first batch (see `Pipeline.warm_up`)."""
+        if hasattr(self.model, "bank"):
+            _ = self.model.bank
 
     @classmethod
     def from_config(cls, settings: dict[str, Any], base_dir: Path):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import OrderedDict
-from itertools import chain
+from itertools import chain, repeat
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -124,15 +124,16 @@ class WordFacts:
 
     def lookup(self, tokens: list[str]) -> TokenFacts:
         with self._lock:
-            found = list(map(self._index.get, tokens))  # map, not a generator: this runs once per token
-            if None in found:
-                unknown = list(dict.fromkeys(t for t, r in zip(tokens, found, strict=True) if r is None))
+            # map, not a generator: this runs once per token; -1 marks a word not seen before.
+            rows = np.array(list(map(self._index.get, tokens, repeat(-1, len(tokens)))), dtype=np.int64)
+            new_at = np.flatnonzero(rows < 0).tolist()
+            if new_at:
+                unknown = list(dict.fromkeys([tokens[i] for i in new_at]))
                 if len(self._index) + len(unknown) > self.limit:
                     self._reset()
-                    unknown = list(dict.fromkeys(tokens))
+                    unknown, new_at = list(dict.fromkeys(tokens)), range(len(tokens))
                 self._add(unknown)
-                found = list(map(self._index.__getitem__, tokens))
-            rows = np.array(found, dtype=np.int64)
+                rows[new_at] = [self._index[tokens[i]] for i in new_at]
             # Growing replaces the arrays rather than resizing them, so these gathers stay valid after the lock.
             return TokenFacts(**{name: column[rows] for name, column in self._columns.items()})
 

@@ -48,16 +48,22 @@ class KeywordExtractor(DocComponent):
     def __init__(self, top_k: int = 5):
         self.top_k = top_k
         self.stopwords = load_stopwords()
-        self.idf, self.default_idf = jieba_idf()
         self._content_idf: dict[str, float] = {}
+
+    def warm_up(self) -> None:
+        """Read jieba's IDF table now rather than on the first batch (see `Pipeline.warm_up`)."""
+        jieba_idf()
 
     def extract(self, tokens: list[str]) -> list[str]:
         known = self._content_idf  # word -> idf, 0.0 for words that are never keywords (memoised per word)
         counts = Counter(tokens)
-        for word in [w for w in counts if w not in known]:
+        new_words = [w for w in counts if w not in known]
+        if new_words:
+            idf, default_idf = jieba_idf()
+        for word in new_words:
             if len(known) > 500_000:
                 known.clear()
-            known[word] = self.idf.get(word, self.default_idf) if is_content_word(word, self.stopwords) else 0.0
+            known[word] = idf.get(word, default_idf) if is_content_word(word, self.stopwords) else 0.0
         scored = [(-n * known[w], w) for w, n in counts.items() if known[w] > 0]
         scored.sort()
         return [word for _, word in scored[: self.top_k]]

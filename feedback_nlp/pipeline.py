@@ -125,6 +125,14 @@ class Pipeline:
             for docs in pool.imap(_worker_analyze, indexed):
                 yield from docs
 
+    def warm_up(self) -> None:
+        """Build what components otherwise build on their first batch (scoring tables, jieba's IDF table; ~1 s).
+        `load` does it, so that a service's first request is not slow; a batch run with several workers leaves it
+        to the workers, which do it in parallel after the fork instead of one after the other before it."""
+        for _, component in self.components:
+            if hasattr(component, "warm_up"):
+                component.warm_up()
+
     def _run_components(self, docs: list[Analysis]) -> None:
         for _, component in self.components:
             component.pipe(docs)
@@ -167,6 +175,7 @@ def single_threaded_math() -> None:
 def _init_worker(pipeline: Pipeline) -> None:
     global _WORKER_PIPELINE
     single_threaded_math()
+    pipeline.warm_up()  # a no-op if the parent warmed up before forking
     _WORKER_PIPELINE = pipeline
 
 
@@ -197,11 +206,15 @@ def read_config(path: str | Path) -> dict[str, Any]:
         raise errors.config_invalid(path, exc) from exc
 
 
-def load(path: str | Path | None = None, disable: Iterable[str] = ()) -> Pipeline:
+def load(path: str | Path | None = None, disable: Iterable[str] = (), warm_up: bool = True) -> Pipeline:
     """Load a pipeline from a TOML file (default: the shipped `pipelines/default.toml`).
 
     Relative paths inside the file (models, dictionaries) are resolved against the file's own directory.
+    `warm_up=False` leaves the work of `Pipeline.warm_up` to the first batch, or to each worker process.
     """
     config_path = Path(path) if path else default_pipeline_path()
     config = read_config(config_path)
-    return Pipeline.from_config(config, config_path.resolve().parent, config_path, disable)
+    nlp = Pipeline.from_config(config, config_path.resolve().parent, config_path, disable)
+    if warm_up:
+        nlp.warm_up()
+    return nlp

@@ -61,6 +61,18 @@ def test_pipe_with_two_processes_matches_one(full_nlp):
     assert one == two
 
 
+def test_a_pipeline_loaded_cold_warms_up_in_its_workers_and_scores_the_same(full_nlp, test_models_pipeline):
+    cold = feedback_nlp.load(test_models_pipeline, warm_up=False)
+    models = [c.model for _, c in cold.components if hasattr(getattr(c, "model", None), "_bank")]
+    assert models and all(m._bank is None for m in models), "warm_up=False must leave the scoring tables unbuilt"
+    texts = [f"第{i}次打电话了，退款还没到账" for i in range(40)]
+    expected = [d.to_dict() for d in full_nlp.pipe(texts, batch_size=8)]
+    assert [d.to_dict() for d in cold.pipe(texts, batch_size=8, n_process=2)] == expected
+    assert all(m._bank is None for m in models), "the workers warmed up, not the parent"
+    assert [d.to_dict() for d in cold.pipe(texts, batch_size=8)] == expected
+    assert all(m._bank is not None for m in models)
+
+
 def test_a_failing_record_does_not_stop_the_batch(nlp):
     docs = nlp.analyze_batch(["退款没到账", "   ", {"turns": "oops"}, "谢谢"])
     assert [d.error is None for d in docs] == [True, False, False, True]
