@@ -83,19 +83,13 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > self.max_bytes:
             message = f"The request body is {int(declared):,} bytes; the limit is {self.max_bytes:,}."
             return await _limit_response(message)(scope, receive, send)
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.max_bytes:
-                message = f"The request body is over {size:,} bytes; the limit is {self.max_bytes:,}."
-                return await _limit_response(message)(scope, receive, send)
-            if not message.get("more_body", False):
-                break
-        return await self.app(scope, _replaying(b"".join(chunks), receive), send)
+        try:
+            body = await _read_body(receive, self.max_bytes)
+        except _BodyTooLarge as exc:
+            message = f"The request body is over {exc.size:,} bytes; the limit is {self.max_bytes:,}."
+            return await _limit_response(message)(scope, receive, send)
+        if body is not None:
+            await self.app(scope, _replaying(body, receive), send)
 
 
 class AnalyzeFastPath:
@@ -115,15 +109,9 @@ class AnalyzeFastPath:
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
         if content_type.split(b";")[0].strip().lower() != b"application/json":
             return await self.app(scope, receive, send)
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await _read_body(receive)
+        if body is None:
+            return
         try:
             contact = ContactIn.model_validate_json(body)
         except ValidationError:
@@ -132,6 +120,26 @@ class AnalyzeFastPath:
             return await self.app(scope, _replaying(body, receive), send)
         response = await self.endpoint(contact, Request(scope))
         await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    def __init__(self, size: int):
+        self.size = size
+
+
+async def _read_body(receive, max_bytes: int | None = None) -> bytes | None:
+    """The whole request body, or None if the client went away; `_BodyTooLarge` as soon as it passes `max_bytes`."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if max_bytes is not None and size > max_bytes:
+            raise _BodyTooLarge(size)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _replaying(body: bytes, receive):
