@@ -217,8 +217,9 @@ def bench_service(results: dict, requests_per_client: int, rounds: int) -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
         time.sleep(2)  # the second process of the two-process server finishes loading
-        for url in urls.values():
-            _service_client(url, 20)  # warm-up
+        with ProcessPoolExecutor(8) as pool:  # warm-up, over 8 connections so that every server process gets some
+            for url in urls.values():
+                list(pool.map(_service_client, [url] * 8, [20] * 8))
         latencies: dict[tuple[int, int], list[float]] = {}
         walls: dict[tuple[int, int], float] = {}
         round_p50: dict[tuple[int, int], list[float]] = {}
