@@ -88,9 +88,11 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int)
     inputs = (("reviews", reviews, n_reviews), ("conversations", dialogues, n_dialogues))
     best: dict[tuple[str, int], tuple[float, int]] = {}
     speedups: dict[str, list[float]] = {name: [] for name, _, _ in inputs}
+    snownlp = snownlp_timer(review_texts(n_reviews), SNOWNLP_SAMPLE)
+    versus_snownlp: list[float] = []
     # Rounds over all configurations, so that 1 and 2 workers meet the same drifts of the machine's speed.
     for _ in range(repeats):
-        for name, path, _n in inputs:
+        for name, path, n in inputs:
             elapsed_by_workers = {}
             for workers in (1, 2):
                 command = [*CLI, "analyze", str(path), "-o", str(WORK / f"out-{name}.parquet"), "-q", "-w", str(workers)]
@@ -100,7 +102,10 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int)
                 best[(name, workers)] = (min(previous[0], elapsed), max(previous[1], peak))
             # The two runs of one round are a minute apart: their ratio is the least disturbed by the drift.
             speedups[name].append(round(elapsed_by_workers[1] / elapsed_by_workers[2], 2))
+            if name == "reviews":  # SnowNLP right after these runs, so that the ratio too is taken within a round
+                versus_snownlp.append(round(n / elapsed_by_workers[1] / snownlp(), 1))
     results["speedup_per_round"] = speedups
+    results["vs_snownlp_per_round"] = versus_snownlp
     rows = []
     for name, path, n in inputs:
         size_mb = path.stat().st_size / 2**20
@@ -118,6 +123,19 @@ def timed(fn, items) -> float:
     for item in items:
         fn(item)
     return len(items) / (time.perf_counter() - started)
+
+
+SNOWNLP_SAMPLE = 1_000
+
+
+def snownlp_timer(texts: list[str], n: int):
+    """A function that times SnowNLP sentiment (docs/s) on the sample `bench_baselines` uses for it."""
+    import random
+
+    from snownlp import SnowNLP
+
+    sample = random.Random(0).sample(texts, min(n, len(texts)))  # the first sample bench_baselines draws
+    return lambda: timed(lambda t: SnowNLP(t).sentiments, sample)
 
 
 def bench_baselines(results: dict, n_texts: int, per_tool: dict[str, int], repeats: int) -> None:
@@ -361,6 +379,10 @@ def write_markdown(results: dict) -> str:
             rounds = results.get("speedup_per_round", {}).get(name)
             paired = (f" Within each round (1 and 2 workers back to back): {', '.join(f'{x:.2f}x' for x in rounds)}, "
                       f"median {float(np.median(rounds)):.2f}x." if rounds else "")
+            if name == "reviews" and results.get("vs_snownlp_per_round"):
+                per_round = results["vs_snownlp_per_round"]
+                lines.append(f"\nAgainst SnowNLP sentiment timed within each round, right after that round's review runs: "
+                             f"{', '.join(f'{x:.1f}x' for x in per_round)}, median {float(np.median(per_round)):.1f}x.")
             lines.append(f"\nSpeed-up from 1 to 2 workers on {name}, fastest runs: "
                          f"{two['docs_per_s'] / one['docs_per_s']:.2f}x.{paired}")
     if "baselines" in results:
@@ -416,7 +438,7 @@ def main() -> None:
     steps = {
         "analyze": lambda r: bench_analyze(r, 5_000 if quick else 50_000, 500 if quick else 5_000, repeats),
         "baselines": lambda r: bench_baselines(r, 5_000 if quick else 50_000, {
-            "SnowNLP sentiment": 200 if quick else 1_000, "cnsenti sentiment": 300 if quick else 2_000,
+            "SnowNLP sentiment": 200 if quick else SNOWNLP_SAMPLE, "cnsenti sentiment": 300 if quick else 2_000,
             "cnsenti emotion": 1_000 if quick else 5_000, "jieba segmentation": 2_000 if quick else 10_000}, repeats),
         "service": lambda r: bench_service(r, 50 if quick else 500, repeats),
         "memory": lambda r: bench_memory(r, [20_000, 50_000] if quick else [200_000, 1_000_000]),

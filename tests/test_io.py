@@ -249,3 +249,16 @@ def test_worker_encoded_output_equals_the_serial_one(tmp_path, test_models_pipel
     assert outputs[1] == outputs[2]
     if suffix == "parquet":
         assert json.loads(outputs[2][299]["extra"]) == {"vip": True} and outputs[2][0]["extra"] is None
+
+
+def test_parquet_batches_are_gathered_into_row_groups(tmp_path, monkeypatch):
+    from feedback_nlp.io.writers import ParquetSink
+
+    monkeypatch.setattr(ParquetSink, "row_group_rows", 8)
+    path = tmp_path / "out.parquet"
+    with ParquetSink(path, leading_columns=["id"]) as sink:
+        for start in range(0, 15, 5):  # three batches of five rows
+            sink.write([{"id": str(i), "sentiment_score": i / 10} for i in range(start, start + 5)])
+    written = pq.ParquetFile(path)
+    assert written.num_row_groups == 2  # 10 rows once the limit of 8 is passed, then the last 5 at close
+    assert written.read().column("id").to_pylist() == [str(i) for i in range(15)]

