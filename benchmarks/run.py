@@ -361,10 +361,15 @@ def write_markdown(results: dict) -> str:
     m = results["machine"]
     lines = ["# Benchmarks", "", f"Measured {m['date']} by `make bench` on {m['cpu']}, {m['cores']} cores, "
              f"{m['memory_gb']} GB RAM, Python {m['python']}, feedback-nlp {m['feedback_nlp']}.", ""]
+    def stamp(section: str) -> list[str]:
+        """A section measured by an earlier `--only` run than the one in the header says when."""
+        when = results.get("measured", {}).get(section)
+        return [] if when == m["date"] else [f"Measured {when or 'in an earlier run'}.", ""]
+
     if "analyze" in results:
         snow = results.get("baselines", {}).get("SnowNLP sentiment")
         lines += ["## `feedback-nlp analyze` throughput (full pipeline: normalise, mask, segment, category, "
-                  "sentiment, emotion, satisfaction, escalation, keywords)", "",
+                  "sentiment, emotion, satisfaction, escalation, keywords)", "", *stamp("analyze"),
                   f"Fastest of {results.get('repeats', 1)} runs of each; SnowNLP's rate comes from the same run "
                   "(next section).", "",
                   "| input | records | workers | seconds | docs/s | MB/s | peak RSS MB | docs/s per core vs SnowNLP sentiment |",
@@ -390,13 +395,14 @@ def write_markdown(results: dict) -> str:
         sampled = results.get("baseline_texts")
         note = (f"Each tool on a uniform random sample of the {sampled['pool']:,} review texts that `analyze` reads "
                 f"(mean {sampled['mean_chars']} characters), in this process." if sampled else "")
-        lines += ["", "## The tools users would otherwise run (same review texts, one core)", "", note, "",
+        lines += ["", "## The tools users would otherwise run (same review texts, one core)", "", *stamp("baselines"),
+                  note, "",
                   "| tool | docs/s | feedback-nlp full pipeline, 1 worker, is |", "|---|---|---|"]
         for tool, rate in results["baselines"].items():
             ratio = f"{ours / rate:.1f}x as fast" if ours else "-"
             lines.append(f"| {tool} | {rate:,} | {ratio} |")
     if "service" in results:
-        lines += ["", "## Service latency (`POST /v1/analyze`, one 100-character complaint)", "",
+        lines += ["", "## Service latency (`POST /v1/analyze`, one 100-character complaint)", "", *stamp("service"),
                   "Each client is a process with one keep-alive connection on a bare socket, on the same two cores "
                   "as the server; latency is from sending a request to reading its whole answer.", "",
                   "| server processes | concurrent clients | requests | p50 ms | p50 ms per round | p95 ms | p99 ms "
@@ -406,19 +412,19 @@ def write_markdown(results: dict) -> str:
             lines.append(f"| {r.get('server_workers', 1)} | {r['clients']} | {r['requests']} | {r['p50_ms']} "
                          f"| {per_round} | {r['p95_ms']} | {r['p99_ms']} | {r['requests_per_s']} |")
     if "memory" in results:
-        lines += ["", "## Peak memory streaming a CSV through `analyze` (1 worker)", "",
+        lines += ["", "## Peak memory streaming a CSV through `analyze` (1 worker)", "", *stamp("memory"),
                   "| rows | file MB | seconds | peak RSS MB |", "|---|---|---|---|"]
         for r in results["memory"]:
             lines.append(f"| {r['rows']:,} | {r['file_mb']} | {r['seconds']} | {r['peak_rss_mb']} |")
     if "monitoring" in results:
-        lines += ["", "## Monitoring over a store of scored contacts", "", "| command | records | seconds | peak RSS MB |",
+        lines += ["", "## Monitoring over a store of scored contacts", "", *stamp("monitoring"), "| command | records | seconds | peak RSS MB |",
                   "|---|---|---|---|"]
         for r in results["monitoring"]:
             lines.append(f"| `{r['command']}` | {r['records']:,} | {r['seconds']} | {r['peak_rss_mb']} |")
     if "profile" in results and "stages" in results["profile"]:
         p = results["profile"]
         lines += ["", f"## Where the time goes ({p['texts']:,} review texts in process, {p['total_s']} s)", "",
-                  "Wall time per pipeline stage:", "", "| stage | seconds | share |", "|---|---|---|"]
+                  *stamp("profile"), "Wall time per pipeline stage:", "", "| stage | seconds | share |", "|---|---|---|"]
         for r in p["stages"]:
             lines.append(f"| {r['stage']} | {r['seconds']} | {r['share']:.0%} |")
         lines += ["", "Hottest functions by self time (pyinstrument):", "", "| function | self seconds | share |",
@@ -455,6 +461,7 @@ def main() -> None:
             continue
         print(f"== {name}", flush=True)
         step(results)
+        results.setdefault("measured", {})[name] = results["machine"]["date"]
     target.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     target.with_suffix(".md").write_text(write_markdown(results), encoding="utf-8")
     print(f"wrote {target.with_suffix('.md')}")
