@@ -174,7 +174,7 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
 
         nlp = load(pipeline_path)
         single_threaded_math()  # after loading: it limits the thread pools of the libraries loaded so far
-        # Rows are built on the pipeline thread too: the event loop only parses requests and encodes answers.
+        # Rows are built inside the batch call, so a request's own work is parsing its body and encoding its answer.
         batcher = LoopBatcher(lambda records: [_as_row(d) for d in nlp.analyze_batch(records)],
                               max_items=limits.max_batch_items)
         state.update(nlp=nlp, batcher=batcher)
@@ -185,7 +185,6 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
         description="Category, sentiment, emotion, satisfaction and escalation risk for Chinese customer feedback "
                     "and call-centre transcripts. Answers use the same output schema as `feedback-nlp analyze`.",
     )
-
 
     @app.exception_handler(LimitExceeded)
     async def too_large(_: Request, exc: LimitExceeded):

@@ -45,10 +45,10 @@ class LinearBank:
         """Each model's text logits (before any stacked features), shape (n_rows, n_labels), in bank order."""
         columns = self.column_map[counts.indices]
         tf = 1.0 + np.log(counts.data)  # sublinear term frequency
-        # One matrix for both products (its data swapped in between): building a scipy matrix costs more than a
-        # small batch's product.
-        weights = sp.csr_matrix((tf, columns, counts.indptr.astype(np.int32, copy=False)),
-                                shape=(counts.shape[0], len(self.score_weights)))
+        # One matrix for both products (its data swapped in between), from int32 indices where they fit: building
+        # a scipy matrix costs more than a small batch's product, and int64 ones are scanned to pick a dtype.
+        indptr = counts.indptr if counts.nnz >= 2**31 else counts.indptr.astype(np.int32, copy=False)
+        weights = sp.csr_matrix((tf, columns, indptr), shape=(counts.shape[0], len(self.score_weights)))
         scores = weights @ self.score_weights
         weights.data = tf * tf
         norms = np.sqrt(weights @ self.norm_weights)
