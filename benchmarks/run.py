@@ -76,7 +76,7 @@ def conversations(n: int) -> list[dict]:
     return out
 
 
-def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int) -> None:
+def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int, per_tool: dict[str, int]) -> None:
     """Each configuration `repeats` times, keeping the fastest: this shared machine's speed drifts by a third
     between minutes, and the fastest run is the one least disturbed."""
     WORK.mkdir(parents=True, exist_ok=True)
@@ -88,7 +88,7 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int)
     inputs = (("reviews", reviews, n_reviews), ("conversations", dialogues, n_dialogues))
     best: dict[tuple[str, int], tuple[float, int]] = {}
     speedups: dict[str, list[float]] = {name: [] for name, _, _ in inputs}
-    snownlp = snownlp_timer(review_texts(n_reviews), SNOWNLP_SAMPLE)
+    snownlp = snownlp_timer(baseline_samples(review_texts(n_reviews), per_tool)["SnowNLP sentiment"])
     versus_snownlp: list[float] = []
     # Rounds over all configurations, so that 1 and 2 workers meet the same drifts of the machine's speed.
     for _ in range(repeats):
@@ -125,16 +125,18 @@ def timed(fn, items) -> float:
     return len(items) / (time.perf_counter() - started)
 
 
-SNOWNLP_SAMPLE = 1_000
-
-
-def snownlp_timer(texts: list[str], n: int):
-    """A function that times SnowNLP sentiment (docs/s) on the sample `bench_baselines` uses for it."""
+def baseline_samples(texts: list[str], per_tool: dict[str, int]) -> dict[str, list[str]]:
+    """Each tool's uniform random sample (fixed seed) of the review texts, drawn in `per_tool`'s order."""
     import random
 
+    rng = random.Random(0)
+    return {name: rng.sample(texts, min(n, len(texts))) for name, n in per_tool.items()}
+
+
+def snownlp_timer(sample: list[str]):
+    """A function that times SnowNLP sentiment (docs/s) on `sample`."""
     from snownlp import SnowNLP
 
-    sample = random.Random(0).sample(texts, min(n, len(texts)))  # the first sample bench_baselines draws
     return lambda: timed(lambda t: SnowNLP(t).sentiments, sample)
 
 
@@ -143,14 +145,11 @@ def bench_baselines(results: dict, n_texts: int, per_tool: dict[str, int], repea
     sample (fixed seed) of the same review texts that `analyze` reads. The list is ordered by domain and starts
     with the shortest texts (take-away reviews, ~25 characters against ~50 overall), so timing a tool on its head
     would flatter the tool about threefold."""
-    import random
-
     import jieba
     from cnsenti import Emotion, Sentiment
     from snownlp import SnowNLP
 
     texts = review_texts(n_texts)
-    rng = random.Random(0)
     jieba.initialize()
     sentiment, emotion = Sentiment(), Emotion()
     tools = {
@@ -159,7 +158,7 @@ def bench_baselines(results: dict, n_texts: int, per_tool: dict[str, int], repea
         "cnsenti emotion": emotion.emotion_count,
         "jieba segmentation": jieba.lcut,
     }
-    samples = {name: rng.sample(texts, min(per_tool[name], len(texts))) for name in tools}
+    samples = baseline_samples(texts, per_tool)
     rates = {name: max(timed(tool, samples[name]) for _ in range(repeats)) for name, tool in tools.items()}
     results["baselines"] = {k: round(v, 1) for k, v in rates.items()}
     results["baseline_texts"] = {"pool": len(texts), "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
@@ -441,11 +440,12 @@ def main() -> None:
     args = parser.parse_args()
     quick = args.quick
     repeats = 1 if quick else 3
+    n_reviews = 5_000 if quick else 50_000
+    per_tool = {"SnowNLP sentiment": 200 if quick else 1_000, "cnsenti sentiment": 300 if quick else 2_000,
+                "cnsenti emotion": 1_000 if quick else 5_000, "jieba segmentation": 2_000 if quick else 10_000}
     steps = {
-        "analyze": lambda r: bench_analyze(r, 5_000 if quick else 50_000, 500 if quick else 5_000, repeats),
-        "baselines": lambda r: bench_baselines(r, 5_000 if quick else 50_000, {
-            "SnowNLP sentiment": 200 if quick else SNOWNLP_SAMPLE, "cnsenti sentiment": 300 if quick else 2_000,
-            "cnsenti emotion": 1_000 if quick else 5_000, "jieba segmentation": 2_000 if quick else 10_000}, repeats),
+        "analyze": lambda r: bench_analyze(r, n_reviews, 500 if quick else 5_000, repeats, per_tool),
+        "baselines": lambda r: bench_baselines(r, n_reviews, per_tool, repeats),
         "service": lambda r: bench_service(r, 50 if quick else 500, repeats),
         "memory": lambda r: bench_memory(r, [20_000, 50_000] if quick else [200_000, 1_000_000]),
         "monitoring": lambda r: bench_monitoring(r, 50_000 if quick else 1_000_000),
