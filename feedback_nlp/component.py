@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 from .base import DocComponent
-from .features import batch_counts
+from .features import batch_counts, per_batch
 from .models import load_model
+from .models.bank import SharedBank
 from .schema import Analysis, Turn
 
 
@@ -35,11 +36,15 @@ class ModelComponent(DocComponent):
     def __init__(self, model: Any, path: Path | None = None):
         self.model = model
         self.path = path
+        self.shared_bank: SharedBank | None = None  # set by `share_banks`
+
+    def _bank_owner(self) -> Any:
+        return self.shared_bank or self.model
 
     def warm_up(self) -> None:
         """Build the scoring tables now rather than on the first batch (see `Pipeline.warm_up`)."""
-        if hasattr(self.model, "bank"):
-            _ = self.model.bank
+        if hasattr(self._bank_owner(), "bank"):
+            _ = self._bank_owner().bank
 
     @classmethod
     def from_config(cls, settings: dict[str, Any], base_dir: Path):
@@ -83,7 +88,9 @@ class ModelComponent(DocComponent):
         if featurizer is None:  # a transformer reads the text itself
             return self.model.predict_proba(texts)
         counts = batch_counts(featurizer, docs, texts, tokens, level)
-        return self.model.predict_proba(counts=counts)
+        bank = self._bank_owner().bank
+        decisions = per_batch(docs, ("logits", level, id(bank)), lambda: bank.decision(counts))
+        return self.model.proba_from_parts(bank.select(decisions, self.model.linear_parts))
 
     # --- the component protocol -----------------------------------------------------------------------------
     def predict(self, docs: list[Analysis]) -> Any:
@@ -97,6 +104,20 @@ class ModelComponent(DocComponent):
         docs = docs if isinstance(docs, list) else list(docs)
         self.set_annotations(docs, self.predict(docs))
         return docs
+
+
+def share_banks(components: Iterable[Any]) -> None:
+    """Give the model components that read the customer's side (contact and turn features) one bank between them,
+    so that a batch's logits for all their linear models come from one pass instead of one per component."""
+    groups: dict[Any, list[ModelComponent]] = {}
+    for component in components:
+        if isinstance(component, ModelComponent) and hasattr(component.model, "linear_parts"):
+            groups.setdefault(component.model.featurizer.settings, []).append(component)
+    for members in groups.values():
+        parts = [part for member in members for part in member.model.linear_parts]
+        shared = SharedBank(parts) if len(members) > 1 else None
+        for member in members:
+            member.shared_bank = shared
 
 
 def as_scores(labels: list[str], scores: np.ndarray, digits: int = 4) -> list[dict[str, float]]:

@@ -18,12 +18,14 @@ import zlib
 from collections import OrderedDict
 from itertools import chain, repeat
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from .lexicon import EMOTIONS, NEGATION_WINDOW, load_lexicon
+
+T = TypeVar("T")
 
 # Bumped whenever a feature's hash changes: a model trained with other hashes would read garbage.
 HASHING = "np-poly-crc32-v2"
@@ -51,6 +53,7 @@ _PRIME = np.uint64(0x100000001B3)
 _SALT = {"char": 0x9E3779B97F4A7C15, "word": 0xC2B2AE3D27D4EB4F, "neg": 0x165667B19E3779F9,
          "pair": 0xD6E8FEB86659FD93, "lex": 0xFF51AFD7ED558CCD}
 _LEX_TAGS = ("pos", "neg", "strong_pos", "strong_neg", *EMOTIONS, *(f"negated_{e}" for e in EMOTIONS))
+_WINDOW = np.arange(1, NEGATION_WINDOW + 1)  # how far back a negation or degree adverb reaches
 
 
 _SALT64 = {name: np.uint64(value) for name, value in _SALT.items()}
@@ -83,17 +86,26 @@ class TokenFacts:
     """What the featurizer needs of each token of a batch, one array entry per token."""
 
     hash: np.ndarray  # CRC-32 of the word, uint64
+    word: np.ndarray  # the word's feature hash, uint64
+    negated_word: np.ndarray  # its feature hash after a negation, uint64
+    pair_left: np.ndarray  # its part of a word pair's hash, uint64
     negation: np.ndarray  # bool
     polarity: np.ndarray  # int8: -1, 0, 1
     emotion: np.ndarray  # int8: index into EMOTIONS, -1 for none
     degree: np.ndarray  # bool: a degree adverb
+    lexical: np.ndarray  # bool: has a polarity or an emotion
+
+
+_HASH_COLUMNS = ("hash", "word", "negated_word", "pair_left")  # uint64 table
+_FLAG_COLUMNS = ("negation", "polarity", "emotion", "degree", "lexical")  # int8 table
+_BOOL_FLAGS = {"negation", "degree", "lexical"}
 
 
 class WordFacts:
-    """Per-word hash and lexicon facts, worked out once per distinct word and kept (up to `limit` words).
+    """Per-word hashes and lexicon facts, worked out once per distinct word and kept (up to `limit` words).
 
-    Vocabularies repeat from batch to batch, so after warm-up a batch costs one dictionary lookup per token
-    instead of a hash and four lexicon lookups per distinct word."""
+    Vocabularies repeat from batch to batch, so after warm-up a batch costs one dictionary lookup per token and
+    two gathers, instead of a CRC, three hash mixes and four lexicon lookups per word."""
 
     def __init__(self, limit: int = 1_000_000):
         self.limit = limit
@@ -102,44 +114,52 @@ class WordFacts:
 
     def _reset(self) -> None:
         self._index: dict[str, int] = {}
-        self._columns = {name: np.zeros(1024, dtype=dtype) for name, dtype in _FACT_DTYPES.items()}
+        self._hashes = np.zeros((1024, len(_HASH_COLUMNS)), dtype=np.uint64)
+        self._flags = np.zeros((1024, len(_FLAG_COLUMNS)), dtype=np.int8)
 
     def _add(self, words: list[str]) -> None:
         lexicon = load_lexicon()
         start = len(self._index)
         needed = start + len(words)
-        if needed > len(self._columns["hash"]):
-            size = max(needed, 2 * len(self._columns["hash"]))
-            self._columns = {k: np.concatenate([v, np.zeros(size - len(v), v.dtype)]) for k, v in self._columns.items()}
-        new = {
-            "hash": [zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words],
-            "negation": [w in lexicon.negations for w in words],
-            "polarity": [lexicon.polarity.get(w, 0) for w in words],
-            "emotion": [EMOTIONS.index(lexicon.emotion[w]) if w in lexicon.emotion else -1 for w in words],
-            "degree": [w in lexicon.degree for w in words],
-        }
-        for name, values in new.items():
-            self._columns[name][start:needed] = values
+        if needed > len(self._hashes):
+            size = max(needed, 2 * len(self._hashes))
+            self._hashes = np.concatenate([self._hashes, np.zeros((size - len(self._hashes), 4), np.uint64)])
+            self._flags = np.concatenate([self._flags, np.zeros((size - len(self._flags), 5), np.int8)])
+        crc = np.array([zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words], dtype=np.uint64)
+        self._hashes[start:needed] = np.column_stack(
+            [crc, _mix(crc, "word"), _mix(crc, "neg"), _mix(crc, "pair") * _PRIME])
+        polarity = [lexicon.polarity.get(w, 0) for w in words]
+        emotion = [EMOTIONS.index(lexicon.emotion[w]) if w in lexicon.emotion else -1 for w in words]
+        self._flags[start:needed] = np.column_stack([
+            [w in lexicon.negations for w in words], polarity, emotion, [w in lexicon.degree for w in words],
+            [p != 0 or e >= 0 for p, e in zip(polarity, emotion, strict=True)],
+        ])
         self._index.update(zip(words, range(start, needed)))
 
     def lookup(self, tokens: list[str]) -> TokenFacts:
         with self._lock:
             # map, not a generator: this runs once per token; -1 marks a word not seen before.
-            rows = np.array(list(map(self._index.get, tokens, repeat(-1, len(tokens)))), dtype=np.int64)
-            new_at = np.flatnonzero(rows < 0).tolist()
-            if new_at:
+            found = list(map(self._index.get, tokens, repeat(-1, len(tokens))))
+            rows = np.array(found, dtype=np.int64)
+            if -1 in found:
+                new_at = np.flatnonzero(rows < 0).tolist()
                 unknown = list(dict.fromkeys([tokens[i] for i in new_at]))
                 if len(self._index) + len(unknown) > self.limit:
                     self._reset()
                     unknown, new_at = list(dict.fromkeys(tokens)), range(len(tokens))
                 self._add(unknown)
                 rows[new_at] = [self._index[tokens[i]] for i in new_at]
-            # Growing replaces the arrays rather than resizing them, so these gathers stay valid after the lock.
-            return TokenFacts(**{name: column[rows] for name, column in self._columns.items()})
+            # Growing replaces the tables rather than resizing them, so these gathers stay valid after the lock.
+            hashes, flags = self._hashes[rows], self._flags[rows]
+        columns = {name: hashes[:, i] for i, name in enumerate(_HASH_COLUMNS)}
+        columns.update({name: flags[:, i].view(bool) if name in _BOOL_FLAGS else flags[:, i]
+                        for i, name in enumerate(_FLAG_COLUMNS)})
+        return TokenFacts(**columns)
 
 
-_FACT_DTYPES = {"hash": np.uint64, "negation": bool, "polarity": np.int8, "emotion": np.int8, "degree": bool}
 WORD_FACTS = WordFacts()
+# The feature hash of each lexicon tag (the tags are few and fixed).
+_LEX_HASHES = _mix(np.arange(len(_LEX_TAGS), dtype=np.uint64), "lex")
 
 
 # The last batch's character n-grams (key, (rows, hashes)); a one-slot list so that replacing it is one assignment.
@@ -159,16 +179,15 @@ class HashedFeaturizer:
         doc = np.repeat(np.arange(len(texts)), lengths)
         rows, hashes, spans = [], [], []
         s = self.settings
-        with np.errstate(over="ignore"):
-            for size in range(s.char_ngram_min, s.char_ngram_max + 1):
-                starts = _same_doc_runs(doc, size)
-                h = np.full(len(starts), size, dtype=np.uint64)
-                for offset in range(size):
-                    h = h * _PRIME + codes[starts + offset]
-                rows.append(doc[starts])
-                hashes.append(_mix(h, "char"))
-                spans += [(int(p), size) for p in starts] if with_spans else []
-        return np.concatenate(rows), np.concatenate(hashes), spans
+        for size in range(s.char_ngram_min, s.char_ngram_max + 1):
+            starts = _same_doc_runs(doc, size)
+            h = np.full(len(starts), size, dtype=np.uint64)
+            for offset in range(size):
+                h = h * _PRIME + codes[starts + offset]
+            rows.append(doc[starts])
+            hashes.append(h)
+            spans += [(int(p), size) for p in starts] if with_spans else []
+        return np.concatenate(rows), _mix(np.concatenate(hashes), "char"), spans
 
     def _recent_char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """`_char_hashes`, remembering the last batch: the contact and dialogue levels of a batch of plain texts
@@ -188,54 +207,47 @@ class HashedFeaturizer:
         flat = list(chain.from_iterable(tokens))
         doc = np.repeat(np.arange(len(tokens)), np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)))
         facts = WORD_FACTS.lookup(flat)
-        token_hash, is_negation = facts.hash, facts.negation
-        rows, hashes = [doc], [_mix(token_hash, "word")]
+        rows, hashes = [doc], [facts.word]
         names = [f"w:{t}" for t in flat] if with_names else []
         pairs = _same_doc_runs(doc, 2)
         if s.mark_negation:
             # The word after a negation is its own feature, so "不满意" and "满意" pull in opposite directions.
-            after = pairs[is_negation[pairs]] + 1
+            after = pairs[facts.negation[pairs]] + 1
             rows.append(doc[after])
-            hashes.append(_mix(token_hash[after], "neg"))
+            hashes.append(facts.negated_word[after])
             names += [f"neg:{flat[p]}" for p in after] if with_names else []
         if s.word_bigrams:
-            with np.errstate(over="ignore"):
-                pair_hash = _mix(token_hash[pairs], "pair") * _PRIME + token_hash[pairs + 1]
             rows.append(doc[pairs])
-            hashes.append(_mix(pair_hash, "pair"))
+            hashes.append(_mix(facts.pair_left[pairs] + facts.hash[pairs + 1], "pair"))
             names += [f"b:{flat[p]}|{flat[p + 1]}" for p in pairs] if with_names else []
         if s.lexicon_tags:
             tag_rows, tag_ids = self._lexicon_tags(facts, doc)
             rows.append(tag_rows)
-            hashes.append(_mix(tag_ids.astype(np.uint64), "lex"))
+            hashes.append(_LEX_HASHES[tag_ids])
             names += [f"lex:{_LEX_TAGS[t]}" for t in tag_ids] if with_names else []
         return np.concatenate(rows), np.concatenate(hashes), names
 
     @staticmethod
     def _lexicon_tags(facts: TokenFacts, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Polarity and DUTIR emotion of lexicon words, flipped by a negation and marked strong by a degree adverb
-        within the NEGATION_WINDOW tokens before them (in the same document)."""
-        polarity, emotion, is_negation, is_degree = facts.polarity, facts.emotion, facts.negation, facts.degree
-        hits = np.flatnonzero((polarity != 0) | (emotion >= 0))
-        negated = np.zeros(len(hits), dtype=bool)
-        strong = np.zeros(len(hits), dtype=bool)
-        for back in range(1, NEGATION_WINDOW + 1):
-            before = hits - back
-            inside = (before >= 0) & (doc[np.maximum(before, 0)] == doc[hits])
-            negated |= inside & is_negation[np.maximum(before, 0)]
-            strong |= inside & is_degree[np.maximum(before, 0)]
-        sign = np.where(negated, -polarity[hits], polarity[hits])
-        tag_rows, tag_ids = [], []
-        has_polarity = sign != 0
-        tag_rows.append(doc[hits][has_polarity])
-        tag_ids.append(np.where(sign[has_polarity] > 0, 0, 1))
-        is_strong = has_polarity & strong
-        tag_rows.append(doc[hits][is_strong])
-        tag_ids.append(np.where(sign[is_strong] > 0, 2, 3))
-        has_emotion = emotion[hits] >= 0
-        tag_rows.append(doc[hits][has_emotion])
-        tag_ids.append(4 + emotion[hits][has_emotion] + np.where(negated[has_emotion], len(EMOTIONS), 0))
-        return np.concatenate(tag_rows), np.concatenate(tag_ids).astype(np.int64)
+        within the NEGATION_WINDOW tokens before them (in the same document). Each lexicon word gives up to three
+        tags (polarity, strong polarity, emotion), built as one (hits, 3) table and its mask."""
+        hits = np.flatnonzero(facts.lexical)
+        if not len(hits):
+            return hits, hits
+        before = hits[:, None] - _WINDOW
+        window = np.maximum(before, 0)
+        hit_doc = doc[hits]
+        inside = (before >= 0) & (doc[window] == hit_doc[:, None])
+        negated = (inside & facts.negation[window]).any(axis=1)
+        strong = (inside & facts.degree[window]).any(axis=1)
+        sign = np.where(negated, -facts.polarity[hits], facts.polarity[hits])
+        emotion = facts.emotion[hits].astype(np.int64)
+        positive = sign > 0
+        tags = np.column_stack([np.where(positive, 0, 1), np.where(positive, 2, 3),
+                                4 + emotion + len(EMOTIONS) * negated])
+        keep = np.column_stack([sign != 0, (sign != 0) & strong, emotion >= 0])
+        return np.broadcast_to(hit_doc[:, None], tags.shape)[keep], tags[keep]
 
     # --- public API ---------------------------------------------------------------------------------------------
     def counts(self, texts: list[str], tokens: list[list[str]]) -> sp.csr_matrix:
@@ -267,24 +279,30 @@ class HashedFeaturizer:
         return named
 
 
-# --- one feature matrix per batch, shared by the components -----------------------------------------------------
-_CACHE: OrderedDict[tuple, tuple[Any, sp.csr_matrix]] = OrderedDict()
+# --- one feature matrix (and one bank pass) per batch, shared by the components --------------------------------
+_CACHE: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 8
+_CACHE_SIZE = 16
+
+
+def per_batch(key_owner: list, key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, once per (batch list, key) while that list is alive: the components of a pipeline see the same
+    list object, so the second one to ask for a batch's feature matrix or logits gets the first one's."""
+    key = (id(key_owner), len(key_owner), *key)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is key_owner:
+            return hit[1]
+    value = compute()
+    with _CACHE_LOCK:
+        _CACHE[key] = (key_owner, value)  # holding the list keeps its id from being reused
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
 
 
 def batch_counts(
     featurizer: HashedFeaturizer, key_owner: list, texts: list[str], tokens: list[list[str]], level: str
 ) -> sp.csr_matrix:
     """Counts for `texts`, computed once per (batch list, level, settings) while that list is alive."""
-    key = (id(key_owner), len(key_owner), level, featurizer.settings)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] is key_owner:
-            return hit[1]
-    matrix = featurizer.counts(texts, tokens)
-    with _CACHE_LOCK:
-        _CACHE[key] = (key_owner, matrix)  # holding the list keeps its id from being reused
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return matrix
+    return per_batch(key_owner, ("counts", level, featurizer.settings), lambda: featurizer.counts(texts, tokens))

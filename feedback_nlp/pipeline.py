@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import errors
+from .component import share_banks
 from .registry import build_component
 from .resources import default_pipeline_path
 from .schema import Analysis
@@ -39,6 +40,7 @@ class Pipeline:
         self.config = config or {}
         self.path = path
         self._check_order()
+        share_banks(component for _, component in components)
 
     # --- construction ---------------------------------------------------------------------------------------
     @classmethod

@@ -109,3 +109,19 @@ def test_worker_processes_use_one_blas_thread():
             "print(max(p['num_threads'] for p in threadpool_info()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "1"
+
+
+def test_the_vectorised_lexicon_tags_match_the_lexicon_reading_word_by_word():
+    from collections import Counter
+
+    from feedback_nlp.features import _LEX_TAGS, WORD_FACTS
+    from feedback_nlp.lexicon import load_lexicon
+
+    docs = [["不", "满意"], ["非常", "满意", "，", "很", "生气"], ["没有", "不", "好"], ["不"], [],
+            ["满意"], ["太", "失望", "了"], ["特别", "不", "开心"]]  # a window never reaches into the doc before
+    flat = [t for d in docs for t in d]
+    doc = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    rows, ids = HashedFeaturizer._lexicon_tags(WORD_FACTS.lookup(flat), doc)
+    got = [Counter(f"lex:{_LEX_TAGS[t]}" for r, t in zip(rows, ids, strict=True) if r == i) for i in range(len(docs))]
+    expected = [Counter(load_lexicon().tags(d)) for d in docs]
+    assert got == expected and sum(map(len, expected)) >= 8

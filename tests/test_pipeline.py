@@ -63,8 +63,9 @@ def test_pipe_with_two_processes_matches_one(full_nlp):
 
 def test_a_pipeline_loaded_cold_warms_up_in_its_workers_and_scores_the_same(full_nlp, test_models_pipeline):
     cold = feedback_nlp.load(test_models_pipeline, warm_up=False)
-    models = [c.model for _, c in cold.components if hasattr(getattr(c, "model", None), "_bank")]
-    assert models and all(m._bank is None for m in models), "warm_up=False must leave the scoring tables unbuilt"
+    # The components' scoring tables: a bank shared by the contact-level components, satisfaction's own.
+    models = list({id(o): o for _, c in cold.components if hasattr(c, "_bank_owner") for o in [c._bank_owner()]}.values())
+    assert len(models) == 2 and all(m._bank is None for m in models), "warm_up=False must leave the tables unbuilt"
     texts = [f"第{i}次打电话了，退款还没到账" for i in range(40)]
     expected = [d.to_dict() for d in full_nlp.pipe(texts, batch_size=8)]
     assert [d.to_dict() for d in cold.pipe(texts, batch_size=8, n_process=2)] == expected
@@ -130,3 +131,31 @@ def test_explain_lists_contributing_terms(full_nlp):
     terms = [e["term"] for e in doc.category_explanation]
     assert terms and all(e["weight"] > 0 for e in doc.category_explanation)
     assert any(t in "".join(terms) for t in ("扣款", "退", "重复"))
+
+
+def test_the_contact_level_components_share_one_bank_pass_per_batch(full_nlp, monkeypatch):
+    from feedback_nlp.models.bank import LinearBank
+
+    texts = ["退款还没到账，太慢了", "请问信用卡怎么激活", {"turns": [{"speaker": "客户", "text": "扣了两次钱"},
+                                                          {"speaker": "坐席", "text": "我帮您查一下"}]}]
+    shared = [d.to_dict() for d in full_nlp.pipe(texts)]
+    passes = []
+    original = LinearBank.decision
+    def counted(bank, counts):
+        passes.append(len(bank.models))
+        return original(bank, counts)
+
+    monkeypatch.setattr(LinearBank, "decision", counted)
+    full_nlp.analyze_batch(texts)
+    # contact level and turn level: category + sentiment's two levels + emotion in one pass; satisfaction's three.
+    assert sorted(passes) == [3, 4, 4]
+    owners = [c for _, c in full_nlp.components if getattr(c, "shared_bank", None) is not None]
+    assert {name for name, c in full_nlp.components if c in owners} == {"category", "sentiment", "emotion"}
+    for component in owners:
+        component.shared_bank = None  # back to each model's own bank
+    try:
+        assert [d.to_dict() for d in full_nlp.pipe(texts)] == shared
+    finally:
+        from feedback_nlp.component import share_banks
+
+        share_banks(c for _, c in full_nlp.components)

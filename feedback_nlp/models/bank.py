@@ -4,7 +4,8 @@ Each LinearTextClassifier scores `normalise(tf * idf) @ coef + intercept` over i
 is `sqrt(sum (tf * idf)^2)`, both the numerator and the norm are sums over a row's stored counts of per-column
 weights, `tf * (idf * coef)` and `tf^2 * idf^2`. A bank stacks those weights for all its models side by side over
 the union of their columns, so a batch costs two sparse products for all its models together instead of a
-weighted matrix built, normalised and multiplied per model.
+weighted matrix built, normalised and multiplied per model. A pipeline shares one bank among the components that
+read the same contact and turn features (`SharedBank`), so category, sentiment and emotion cost one pass together.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ class LinearBank:
             self.norm_weights[rows, i] = model.idf_.astype(np.float32) ** 2
             self.blocks.append(slice(start, start + width))
             start += width
+        self._position = {id(model): i for i, model in enumerate(models)}
+
+    def select(self, decisions: list[np.ndarray], models: list[LinearTextClassifier]) -> list[np.ndarray]:
+        """The logits of `models` (all in this bank) out of one `decision` result."""
+        return [decisions[self._position[id(model)]] for model in models]
 
     def decision(self, counts: sp.csr_matrix) -> list[np.ndarray]:
         """Each model's text logits (before any stacked features), shape (n_rows, n_labels), in bank order."""
@@ -57,3 +63,17 @@ class LinearBank:
             scores[:, block] / norms[:, [i]] + model.intercept_
             for i, (model, block) in enumerate(zip(self.models, self.blocks, strict=True))
         ]
+
+
+class SharedBank:
+    """One LinearBank over the models of several owners, built on first use, like a model's own bank."""
+
+    def __init__(self, models: list[LinearTextClassifier]):
+        self.models = models
+        self._bank: LinearBank | None = None
+
+    @property
+    def bank(self) -> LinearBank:
+        if self._bank is None:
+            self._bank = LinearBank(self.models)
+        return self._bank

@@ -182,6 +182,15 @@ class LinearTextClassifier:
             self._bank = LinearBank([self])
         return self._bank
 
+    @property
+    def linear_parts(self) -> list[LinearTextClassifier]:
+        """The linear models whose logits make this model's probabilities (for a bank shared with other models)."""
+        return [self]
+
+    def proba_from_parts(self, logits: list[np.ndarray], extra: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities from the logits of `linear_parts`, in that order."""
+        return self.proba_from_logits(self.add_extra(logits[0], extra))
+
     def decision_function(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
                           extra: np.ndarray | None = None) -> np.ndarray:
         counts = counts if counts is not None else self.counts(texts, tokens)
@@ -192,7 +201,7 @@ class LinearTextClassifier:
         if len(self.extra_coef_):
             if extra is None:
                 raise errors.model_needs_extra_features(len(self.extra_coef_))
-            z += np.asarray(extra, dtype=np.float32) @ self.extra_coef_
+            return z + np.asarray(extra, dtype=np.float32) @ self.extra_coef_  # not +=: `z` may be a shared batch's
         return z
 
     def proba_from_logits(self, z: np.ndarray) -> np.ndarray:
@@ -201,7 +210,8 @@ class LinearTextClassifier:
 
     def predict_proba(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
                       extra: np.ndarray | None = None) -> np.ndarray:
-        return self.proba_from_logits(self.decision_function(texts, tokens, counts, extra))
+        counts = counts if counts is not None else self.counts(texts, tokens)
+        return self.proba_from_parts(self.bank.decision(counts), extra)
 
     def predict(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None,
                 extra: np.ndarray | None = None) -> list[str]:

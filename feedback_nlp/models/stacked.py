@@ -93,9 +93,17 @@ class StackedSentimentModel:
         self._bank = None
         return self
 
+    @property
+    def linear_parts(self) -> list[LinearTextClassifier]:
+        return [self.reviews, self.service]
+
     def predict_proba(self, texts=None, tokens=None, counts: sp.csr_matrix | None = None) -> np.ndarray:
         counts = counts if counts is not None else self.service.counts(texts, tokens)
-        review_logits, service_logits = self.bank.decision(counts)
+        return self.proba_from_parts(self.bank.decision(counts))
+
+    def proba_from_parts(self, logits: list[np.ndarray]) -> np.ndarray:
+        """Probabilities from the logits of `linear_parts` (the review level's, then the service level's)."""
+        review_logits, service_logits = logits
         stacked = self._stacked_of(self._polarity(review_logits))
         return self.service.proba_from_logits(self.service.add_extra(service_logits, stacked))
 
