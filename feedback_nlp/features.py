@@ -18,7 +18,7 @@ import zlib
 from collections import OrderedDict
 from itertools import chain, repeat
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -81,8 +81,7 @@ def _same_doc_runs(doc: np.ndarray, size: int) -> np.ndarray:
     return starts[doc[starts] == doc[starts + size - 1]]
 
 
-@dataclass(frozen=True)
-class TokenFacts:
+class TokenFacts(NamedTuple):
     """What the featurizer needs of each token of a batch, one array entry per token."""
 
     hash: np.ndarray  # CRC-32 of the word, uint64
@@ -94,11 +93,6 @@ class TokenFacts:
     emotion: np.ndarray  # int8: index into EMOTIONS, -1 for none
     degree: np.ndarray  # bool: a degree adverb
     lexical: np.ndarray  # bool: has a polarity or an emotion
-
-
-_HASH_COLUMNS = ("hash", "word", "negated_word", "pair_left")  # uint64 table
-_FLAG_COLUMNS = ("negation", "polarity", "emotion", "degree", "lexical")  # int8 table
-_BOOL_FLAGS = {"negation", "degree", "lexical"}
 
 
 class WordFacts:
@@ -114,26 +108,26 @@ class WordFacts:
 
     def _reset(self) -> None:
         self._index: dict[str, int] = {}
-        self._hashes = np.zeros((1024, len(_HASH_COLUMNS)), dtype=np.uint64)
-        self._flags = np.zeros((1024, len(_FLAG_COLUMNS)), dtype=np.int8)
+        # One row per fact, one column per word: a batch's gather gives each fact as a contiguous array.
+        self._hashes = np.zeros((4, 1024), dtype=np.uint64)  # hash, word, negated_word, pair_left
+        self._flags = np.zeros((5, 1024), dtype=np.int8)  # negation, polarity, emotion, degree, lexical
 
     def _add(self, words: list[str]) -> None:
         lexicon = load_lexicon()
         start = len(self._index)
         needed = start + len(words)
-        if needed > len(self._hashes):
-            size = max(needed, 2 * len(self._hashes))
-            self._hashes = np.concatenate([self._hashes, np.zeros((size - len(self._hashes), 4), np.uint64)])
-            self._flags = np.concatenate([self._flags, np.zeros((size - len(self._flags), 5), np.int8)])
+        if needed > self._hashes.shape[1]:
+            grow = max(needed, 2 * self._hashes.shape[1]) - self._hashes.shape[1]
+            self._hashes = np.concatenate([self._hashes, np.zeros((4, grow), np.uint64)], axis=1)
+            self._flags = np.concatenate([self._flags, np.zeros((5, grow), np.int8)], axis=1)
         crc = np.array([zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words], dtype=np.uint64)
-        self._hashes[start:needed] = np.column_stack(
-            [crc, _mix(crc, "word"), _mix(crc, "neg"), _mix(crc, "pair") * _PRIME])
+        self._hashes[:, start:needed] = [crc, _mix(crc, "word"), _mix(crc, "neg"), _mix(crc, "pair") * _PRIME]
         polarity = [lexicon.polarity.get(w, 0) for w in words]
         emotion = [EMOTIONS.index(lexicon.emotion[w]) if w in lexicon.emotion else -1 for w in words]
-        self._flags[start:needed] = np.column_stack([
+        self._flags[:, start:needed] = [
             [w in lexicon.negations for w in words], polarity, emotion, [w in lexicon.degree for w in words],
             [p != 0 or e >= 0 for p, e in zip(polarity, emotion, strict=True)],
-        ])
+        ]
         self._index.update(zip(words, range(start, needed)))
 
     def lookup(self, tokens: list[str]) -> TokenFacts:
@@ -150,11 +144,9 @@ class WordFacts:
                 self._add(unknown)
                 rows[new_at] = [self._index[tokens[i]] for i in new_at]
             # Growing replaces the tables rather than resizing them, so these gathers stay valid after the lock.
-            hashes, flags = self._hashes[rows], self._flags[rows]
-        columns = {name: hashes[:, i] for i, name in enumerate(_HASH_COLUMNS)}
-        columns.update({name: flags[:, i].view(bool) if name in _BOOL_FLAGS else flags[:, i]
-                        for i, name in enumerate(_FLAG_COLUMNS)})
-        return TokenFacts(**columns)
+            hashes, flags = self._hashes[:, rows], self._flags[:, rows]
+        negation, polarity, emotion, degree, lexical = flags
+        return TokenFacts(*hashes, negation.view(bool), polarity, emotion, degree.view(bool), lexical.view(bool))
 
 
 WORD_FACTS = WordFacts()

@@ -201,8 +201,9 @@ class SatisfactionPredictor(ModelComponent):
 
     def set_annotations(self, docs: list[Analysis], scores: dict[str, np.ndarray]) -> None:
         values = np.array(SCORE_VALUES, dtype=float)
-        columns = [np.round(scores[k], 4).tolist() for k in ("S", "A")]
-        columns += [np.round(scores[k] @ values, 4).tolist() for k in ("S", "A")]
-        for doc, s_dist, a_dist, s_mean, a_mean in zip(docs, *columns, strict=True):
-            doc.satisfaction_dist, doc.resolution_dist = s_dist, a_dist
-            doc.satisfaction, doc.resolution = s_mean, a_mean
+        s_dist, a_dist = scores["S"], scores["A"]
+        # One table, rounded at once: S's distribution, A's, then their means.
+        table = np.round(np.column_stack([s_dist, a_dist, s_dist @ values, a_dist @ values]), 4).tolist()
+        for doc, row in zip(docs, table, strict=True):
+            doc.satisfaction_dist, doc.resolution_dist = row[:5], row[5:10]
+            doc.satisfaction, doc.resolution = row[10], row[11]
