@@ -262,3 +262,30 @@ def test_parquet_batches_are_gathered_into_row_groups(tmp_path, monkeypatch):
     written = pq.ParquetFile(path)
     assert written.num_row_groups == 2  # 10 rows once the limit of 8 is passed, then the last 5 at close
     assert written.read().column("id").to_pylist() == [str(i) for i in range(15)]
+
+
+_LINE_PIECES = [piece.encode(encoding) for piece, encoding in [
+    ("退款没到账", "utf-8"), ("退款没到账", "gbk"), (",", "ascii"), ('"', "ascii"), ("\n", "ascii"), ("\r\n", "ascii"),
+    ("\ufeff", "utf-8"), ("\x08", "ascii"), ("\x00", "ascii"), ("\x01\x02\x03\x04\x05", "ascii"), ("长" * 12, "utf-8"),
+]] + [b"\xff", b"\xe9\x80"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.lists(st.sampled_from(_LINE_PIECES), max_size=40).map(b"".join),
+       block_bytes=st.sampled_from([1, 5, 64, 1 << 20]), max_line_bytes=st.sampled_from([10, 1000]))
+def test_block_reading_decodes_each_line_as_decode_line_would(data, block_bytes, max_line_bytes):
+    from feedback_nlp.io.decoding import read_lines
+
+    expected = []
+    for number, raw in enumerate(io.BytesIO(data), 1):  # the rule, line by line
+        line = raw.rstrip(b"\n")
+        if len(line) > max_line_bytes:
+            expected.append((number, None, "line_too_long"))
+            continue
+        try:
+            expected.append((number, decode_line(line.rstrip(b"\r")), None))
+        except errors.RecordError as exc:
+            expected.append((number, None, exc.code))
+    got = [(line.number, line.text, line.error and line.error.code)
+           for line in read_lines(io.BytesIO(data), None, max_line_bytes, block_bytes=block_bytes)]
+    assert got == expected

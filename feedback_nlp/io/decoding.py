@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ AUTO_ENCODINGS = ("utf-8", "gb18030")
 # C0 controls other than tab/newline/carriage return, and DEL: text never has them, binary junk always does.
 # (In UTF-8 and GB18030 these bytes never occur inside a multi-byte character, so they can be checked on the bytes.)
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the same characters in decoded UTF-8
 _BOM = codecs.BOM_UTF8
 _ASCII_COMPATIBLE = {"utf-8", "gb18030", "gbk", "gb2312", "big5", "ascii", "latin-1", "iso8859-1", "cp1252", "big5hkscs"}
 
@@ -61,31 +63,96 @@ class Line:
     raw_preview: str = ""
 
 
-def read_lines(stream: BinaryIO, encoding: str | None, max_line_bytes: int, progress=None) -> Iterator[Line]:
-    """Yield decoded lines with their numbers. A line longer than `max_line_bytes` is refused, never buffered whole."""
+_BLOCK_BYTES = 1 << 20
+
+
+def read_lines(stream: BinaryIO, encoding: str | None, max_line_bytes: int, progress=None,
+               block_bytes: int = _BLOCK_BYTES) -> Iterator[Line]:
+    """Yield decoded lines with their numbers. A line longer than `max_line_bytes` is refused, never buffered whole.
+
+    The file is read in blocks of whole lines. A block that is valid UTF-8 with no overlong line, the usual case,
+    is decoded in one call, and only its lines with control characters go through `decode_line`'s binary check;
+    any other block goes line by line, so one file can still mix UTF-8 and GBK lines."""
     number = 0
-    while True:
-        raw = stream.readline(max_line_bytes + 1)
-        if not raw:
-            return
-        number += 1
+    for block in _line_blocks(stream, max_line_bytes, block_bytes):
         if progress is not None:
-            progress(len(raw))
-        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-            skipped = len(raw)
-            while raw and not raw.endswith(b"\n"):  # drain the rest of the oversized line
-                raw = stream.readline(max_line_bytes)
-                skipped += len(raw)
-                if progress is not None:
-                    progress(len(raw))
-            yield Line(number, None, errors.RecordError(
-                "line_too_long", f"the line is {skipped:,} bytes, over the {max_line_bytes:,}-byte limit"))
+            progress(block if isinstance(block, int) else len(block))
+        if isinstance(block, int):  # one overlong line, already drained
+            number += 1
+            yield _too_long(number, block, max_line_bytes)
             continue
-        raw = raw.rstrip(b"\r\n")
-        try:
-            yield Line(number, decode_line(raw, encoding))
-        except errors.RecordError as exc:
-            yield Line(number, None, exc, raw[:80].decode("utf-8", "replace"))
+        texts = _utf8_lines(block, encoding, max_line_bytes)
+        if texts is not None:
+            checked = _CONTROL.search(block) is not None
+            for text in texts:
+                number += 1
+                if checked and _CONTROL_TEXT.search(text):
+                    yield _decoded(number, text.rstrip("\r").encode("utf-8"), encoding)
+                else:
+                    yield Line(number, text.rstrip("\r").lstrip("\ufeff"))
+            continue
+        for raw in io.BytesIO(block):  # each line with its newline (the file's last may have none)
+            number += 1
+            line = raw.rstrip(b"\n")
+            if len(line) > max_line_bytes:
+                yield _too_long(number, len(raw), max_line_bytes)
+            else:
+                yield _decoded(number, line.rstrip(b"\r"), encoding)
+
+
+def _decoded(number: int, raw: bytes, encoding: str | None) -> Line:
+    try:
+        return Line(number, decode_line(raw, encoding))
+    except errors.RecordError as exc:
+        return Line(number, None, exc, raw[:80].decode("utf-8", "replace"))
+
+
+def _utf8_lines(block: bytes, encoding: str | None, max_line_bytes: int) -> list[str] | None:
+    """The block's lines decoded in one call, or None when it is not UTF-8 or has a line over the limit."""
+    if encoding not in (None, "utf-8"):
+        return None
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if len(block) > max_line_bytes and max(len(line.encode("utf-8")) for line in lines) > max_line_bytes:
+        return None
+    return lines
+
+
+def _too_long(number: int, size: int, max_line_bytes: int) -> Line:
+    return Line(number, None, errors.RecordError(
+        "line_too_long", f"the line is {size:,} bytes, over the {max_line_bytes:,}-byte limit"))
+
+
+def _line_blocks(stream: BinaryIO, max_line_bytes: int, block_bytes: int) -> Iterator[bytes | int]:
+    """The stream in blocks of whole lines (the last may lack its newline). A line that is still going after
+    `max_line_bytes` comes as its size in bytes, read through without being kept."""
+    tail = b""
+    while chunk := stream.read(block_bytes):
+        data = tail + chunk
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut]
+            data = data[cut:]
+        if len(data) > max_line_bytes:  # a line without its end in sight: drain it
+            size = len(data)
+            while chunk := stream.read(block_bytes):
+                end = chunk.find(b"\n")
+                if end >= 0:
+                    size += end + 1
+                    data = chunk[end + 1:]
+                    break
+                size += len(chunk)
+            else:
+                data = b""
+            yield size
+        tail = data
+    if tail:
+        yield tail
 
 
 def decode_document(data: bytes, encoding: str | None) -> str:

@@ -171,7 +171,7 @@ class InputReader:
                     yield Rejected(first.number, err.code, err.message, preview=first.text[:80])
                     continue
                 try:
-                    row = _parse_row("\n".join(line.text for line in group), delimiter)
+                    row = _parse_row("\n".join(line.text for line in group) if len(group) > 1 else first.text, delimiter)
                 except csv.Error as exc:
                     yield Rejected(first.number, "malformed_row", f"CSV error: {exc}", preview=first.text[:80])
                     continue
@@ -280,4 +280,6 @@ class InputReader:
 
 
 def _parse_row(text: str, delimiter: str) -> list[str]:
+    if text and '"' not in text and "\r" not in text:  # nothing for the csv module to interpret
+        return text.split(delimiter)
     return next(csv.reader([text], delimiter=delimiter), [])
