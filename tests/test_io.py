@@ -227,7 +227,9 @@ def test_output_json_takes_what_orjson_refuses():
     from feedback_nlp.io.writers import dumps, json_line
 
     assert json.loads(dumps({"big": 2**70, "text": "退款"})) == {"big": 2**70, "text": "退款"}
-    assert json.loads(json_line({"x": "a\u2028b"})) == {"x": "a\u2028b"} and "\u2028" not in json_line({"x": "a\u2028b"})
+    for separator in ("\u2028", "\u2029", "\u0085"):
+        line = json_line({"x": f"a{separator}b"})
+        assert json.loads(line) == {"x": f"a{separator}b"} and separator not in line and line.count("\n") == 1
 
 
 @pytest.mark.parametrize("suffix", ["parquet", "csv", "jsonl"])
