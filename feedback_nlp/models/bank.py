@@ -66,7 +66,8 @@ class LinearBank:
 
 
 class SharedBank:
-    """One LinearBank over the models of several owners, built on first use, like a model's own bank."""
+    """One LinearBank over the models of several owners, built on first use, like a model's own bank (and, like
+    it, from the models' weights at that time: a model refitted afterwards needs a new SharedBank)."""
 
     def __init__(self, models: list[LinearTextClassifier]):
         self.models = models
