@@ -87,6 +87,14 @@ def config_invalid(path: object, why: object) -> ConfigError:
     return ConfigError(f"Pipeline file {path} is not valid: {why}")
 
 
+def unknown_segmenter(backend: str) -> ConfigError:
+    return ConfigError(f"Unknown segmentation backend {backend!r}: use 'jieba' or 'rjieba'.")
+
+
+def dictionary_not_found(path: object) -> ConfigError:
+    return ConfigError(f"The segmentation dictionary {path} does not exist (set `user_dict` in the pipeline file).")
+
+
 def unknown_component(name: str, known: list[str]) -> ConfigError:
     return ConfigError(f"Unknown pipeline component {name!r}. Known components: {', '.join(sorted(known))}.")
 

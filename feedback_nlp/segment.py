@@ -73,7 +73,7 @@ def _tokenizer(backend: str, user_dict: str):
         for word, freq, tag in entries:
             tokenizer.add_word(word, freq, tag)
         return lambda text: tokenizer.lcut(text, HMM=True)
-    raise errors.ConfigError(f"Unknown segmentation backend {backend!r}: use 'jieba' or 'rjieba'.")
+    raise errors.unknown_segmenter(backend)
 
 
 @register("segment")
@@ -81,10 +81,22 @@ class Segmenter(DocComponent):
     """Splits every turn into words; punctuation is dropped, placeholders such as <PHONE> are kept whole."""
 
     def __init__(self, backend: str = "rjieba", user_dict: str | None = None):
+        if backend not in ("rjieba", "jieba"):
+            raise errors.unknown_segmenter(backend)
         self.backend = backend
         self.user_dict = str(user_dict or lexicon_path("domain_dict.txt"))
-        with _LOCK:
-            self._cut = _tokenizer(backend, self.user_dict)
+        if not Path(self.user_dict).is_file():
+            raise errors.dictionary_not_found(self.user_dict)
+        self._cut = None  # built by warm_up or the first batch: workers build theirs in parallel, not the parent
+
+    def warm_up(self) -> None:
+        self._cutter()
+
+    def _cutter(self):
+        if self._cut is None:
+            with _LOCK:
+                self._cut = _tokenizer(self.backend, self.user_dict)
+        return self._cut
 
     @classmethod
     def from_config(cls, settings: dict, base_dir: Path) -> Segmenter:
@@ -94,6 +106,7 @@ class Segmenter(DocComponent):
         return cls(backend=settings.get("backend", "rjieba"), user_dict=user_dict)
 
     def tokenize(self, text: str) -> list[str]:
+        cut = self._cut or self._cutter()
         tokens: list[str] = []
         for piece in _PLACEHOLDER.split(text):
             if not piece:
@@ -101,7 +114,7 @@ class Segmenter(DocComponent):
             if piece.startswith("<") and _PLACEHOLDER.fullmatch(piece):
                 tokens.append(piece)
                 continue
-            tokens.extend([t for t in self._cut(piece) if t.isalnum() or _is_word(t)])  # isalnum: the fast yes
+            tokens.extend([t for t in cut(piece) if t.isalnum() or _is_word(t)])  # isalnum: the fast yes
         return tokens
 
     def process(self, doc: Analysis) -> None:

@@ -70,6 +70,7 @@ def test_a_pipeline_loaded_cold_warms_up_in_its_workers_and_scores_the_same(full
     expected = [d.to_dict() for d in full_nlp.pipe(texts, batch_size=8)]
     assert [d.to_dict() for d in cold.pipe(texts, batch_size=8, n_process=2)] == expected
     assert all(m._bank is None for m in models), "the workers warmed up, not the parent"
+    assert cold.get_pipe("segment")._cut is None, "the workers built their own tokenizers"
     assert [d.to_dict() for d in cold.pipe(texts, batch_size=8)] == expected
     assert all(m._bank is not None for m in models)
 
@@ -100,6 +101,12 @@ def test_config_errors_are_clear(tmp_path):
                              '[components.category]\nmodel = "nowhere"\n')
     with pytest.raises(errors.ModelError, match="No model at"):
         feedback_nlp.load(missing_model)
+    for settings, message in (('backend = "pkuseg"', "Unknown segmentation backend 'pkuseg'"),
+                              ('user_dict = "nowhere.txt"', "segmentation dictionary .*nowhere.txt does not exist")):
+        segmenter = tmp_path / "segment.toml"
+        segmenter.write_text(f'[pipeline]\ncomponents = ["normalize", "segment"]\n[components.segment]\n{settings}\n')
+        with pytest.raises(errors.ConfigError, match=message):
+            feedback_nlp.load(segmenter, warm_up=False)  # refused when the file is read, not at the first batch
 
 
 def test_a_copied_pipeline_file_changes_behaviour(tmp_path):
