@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from . import errors
 from .base import DocComponent
 from .registry import register
 from .schema import Analysis
@@ -19,13 +21,16 @@ _CONTENT = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
 def jieba_idf() -> tuple[dict[str, float], float]:
     """jieba's IDF table (word -> idf) and its median, used for words the table does not know.
 
-    Read from the file jieba ships, without importing `jieba.analyse`: that import also loads jieba's part-of-speech
-    dictionary and its own copy of this table, which took longer than the rest of start-up together."""
-    import jieba
-
-    text = (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_text(encoding="utf-8")
+    Read from the file jieba ships, without importing `jieba.analyse` (it also loads jieba's part-of-speech
+    dictionary and its own copy of this table, which took longer than the rest of start-up together), or jieba at
+    all: the default segmenter is rjieba, and the file is all this needs."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise errors.extra_not_installed("default", "jieba")
+    text = (Path(spec.origin).parent / "analyse" / "idf.txt").read_text(encoding="utf-8")
     fields = text.split()
-    if len(fields) == 2 * len(text.splitlines()):  # every line is `word idf`: pair them in one pass
+    lines = text.count("\n") + (not text.endswith("\n"))  # not splitlines(): it builds a list of 270k lines
+    if len(fields) == 2 * lines:  # every line is `word idf`: pair them in one pass
         table = dict(zip(fields[::2], map(float, fields[1::2]), strict=True))
     else:
         table = {}
