@@ -36,7 +36,7 @@ class LinearBank:
         self.blocks: list[slice] = []
         start = 0
         for i, (model, width) in enumerate(zip(models, widths, strict=True)):
-            rows = np.searchsorted(union, model.columns_) + 1
+            rows = self.column_map[model.columns_]  # a gather: cheaper than a binary search per column
             self.score_weights[rows, start : start + width] = model.idf_[:, None] * model.coef_
             self.norm_weights[rows, i] = model.idf_.astype(np.float32) ** 2
             self.blocks.append(slice(start, start + width))
