@@ -122,6 +122,12 @@ def model_needs_extra_features(count: int) -> ModelError:
                       "as `extra=` (a stacked model such as models/sentiment does this itself).")
 
 
+def dependency_missing(package: str) -> FeedbackNLPError:
+    return FeedbackNLPError(
+        f"The package {package!r}, which feedback-nlp always needs, is not installed. Reinstall: pip install feedback-nlp"
+    )
+
+
 def extra_not_installed(extra: str, package: str) -> FeedbackNLPError:
     return FeedbackNLPError(
         f"This feature needs the optional package {package!r}. Install it with: pip install 'feedback-nlp[{extra}]'"

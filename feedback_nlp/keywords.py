@@ -26,7 +26,7 @@ def jieba_idf() -> tuple[dict[str, float], float]:
     all: the default segmenter is rjieba, and the file is all this needs."""
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
-        raise errors.extra_not_installed("default", "jieba")
+        raise errors.dependency_missing("jieba")
     text = (Path(spec.origin).parent / "analyse" / "idf.txt").read_text(encoding="utf-8")
     fields = text.split()
     lines = text.count("\n") + (not text.endswith("\n"))  # not splitlines(): it builds a list of 270k lines

@@ -128,9 +128,10 @@ class Pipeline:
                 yield from docs
 
     def warm_up(self) -> None:
-        """Build what components otherwise build on their first batch (scoring tables, jieba's IDF table; ~1 s).
-        `load` does it, so that a service's first request is not slow; a batch run with several workers leaves it
-        to the workers, which do it in parallel after the fork instead of one after the other before it."""
+        """Build what components otherwise build on their first batch (scoring tables, the tokenizer, jieba's IDF
+        table; ~1 s). `load` does it, so that a service's first request is not slow; a batch run with several
+        workers leaves it to the workers, which do it in parallel after the fork instead of one after the other
+        before it."""
         for _, component in self.components:
             if hasattr(component, "warm_up"):
                 component.warm_up()

@@ -57,7 +57,7 @@ def _tokenizer(backend: str, user_dict: str):
         try:
             import rjieba
         except ImportError as exc:  # pragma: no cover - rjieba is a default dependency
-            raise errors.extra_not_installed("default", "rjieba") from exc
+            raise errors.dependency_missing("rjieba") from exc
         tokenizer = rjieba.Jieba()
         for word, freq, tag in entries:
             tokenizer.add_word(word, freq, tag)

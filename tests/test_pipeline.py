@@ -166,3 +166,22 @@ def test_the_contact_level_components_share_one_bank_pass_per_batch(full_nlp, mo
         from feedback_nlp.component import share_banks
 
         share_banks(c for _, c in full_nlp.components)
+
+
+def test_a_missing_base_dependency_says_to_reinstall(monkeypatch):
+    import importlib.util
+
+    from feedback_nlp import keywords
+
+    keywords.jieba_idf.cache_clear()
+    real_find_spec = importlib.util.find_spec
+    def without_jieba(name, *args):
+        return None if name == "jieba" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_jieba)
+    try:
+        with pytest.raises(errors.FeedbackNLPError, match="'jieba'.*pip install feedback-nlp$"):
+            keywords.jieba_idf()
+    finally:
+        monkeypatch.undo()
+        keywords.jieba_idf.cache_clear()
