@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .io import InputReader, JsonlSink, Record, Rejected, group_conversations, open_sink, rejected_path
-from .pipeline import Pipeline, worker_pipeline, worker_pool
+from .pipeline import Pipeline
+from .workers import WorkerPool, worker_pipeline
 
 
 @dataclass
@@ -114,19 +115,19 @@ def _analyze_serial(nlp: Pipeline, batches, include_tokens: bool, encoder: Calla
 
 
 def _analyze_parallel(nlp: Pipeline, batches, workers: int, include_tokens: bool,
-                      encoder: Callable[[], Encoder | None]):
-    """At most 2 batches per worker in flight, so a huge file never piles up in memory."""
-    with worker_pool(nlp, workers) as pool:
-        in_flight: deque = deque()
-        for records, rejected in batches:
-            task = ([r.data for r in records], include_tokens, encoder())
-            in_flight.append((records, rejected, pool.apply_async(_score_in_worker, (task,))))
-            if len(in_flight) >= 2 * workers:
-                done_records, done_rejected, result = in_flight.popleft()
-                yield done_records, done_rejected, result.get()
-        while in_flight:
-            done_records, done_rejected, result = in_flight.popleft()
-            yield done_records, done_rejected, result.get()
+                      encoder: Callable[[], Encoder | None], while_workers_warm_up: Callable[[], None]):
+    with WorkerPool(nlp, workers) as pool:
+        while_workers_warm_up()
+        sent: deque = deque()  # the batches the workers have, in order: their answers come back in this order
+
+        def tasks():
+            for records, rejected in batches:
+                sent.append((records, rejected))
+                yield [r.data for r in records], include_tokens, encoder()
+
+        for scored in pool.imap(_score_in_worker, tasks()):
+            records, rejected = sent.popleft()
+            yield records, rejected, scored
 
 
 def analyze_file(
@@ -161,7 +162,7 @@ def analyze_file(
             return None if on_batch is not None else sink.encoder()
 
         runner = (
-            _analyze_parallel(nlp, batches, options.workers, options.include_tokens, encoder)
+            _analyze_parallel(nlp, batches, options.workers, options.include_tokens, encoder, sink.warm_up)
             if options.workers > 1
             else _analyze_serial(nlp, batches, options.include_tokens, encoder)
         )

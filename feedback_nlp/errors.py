@@ -134,6 +134,14 @@ def extra_not_installed(extra: str, package: str) -> FeedbackNLPError:
     )
 
 
+def worker_died(exit_code: int | None) -> FeedbackNLPError:
+    how = f"was killed by signal {-exit_code}" if exit_code is not None and exit_code < 0 else f"exited ({exit_code})"
+    return FeedbackNLPError(
+        f"A worker process {how} before finishing its batch, most often because the machine ran out of memory. "
+        "Run again with fewer --workers or a smaller --batch-size; the output file was not written."
+    )
+
+
 def training_data_invalid(why: str) -> InputError:
     return InputError(f"Training data is not usable: {why}")
 

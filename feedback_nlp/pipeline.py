@@ -6,7 +6,6 @@ component list comes from a TOML pipeline file (`pipelines/default.toml`), not f
 
 from __future__ import annotations
 
-import multiprocessing
 import tomllib
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -19,6 +18,7 @@ from .registry import build_component
 from .resources import default_pipeline_path
 from .schema import Analysis
 from .transcript import TranscriptParser
+from .workers import WorkerPool, worker_pipeline
 
 
 class Component(Protocol):
@@ -122,7 +122,7 @@ class Pipeline:
                 yield from self.analyze_batch(batch, index)
                 index += len(batch)
             return
-        with worker_pool(self, n_process) as pool:
+        with WorkerPool(self, n_process) as pool:
             indexed = _with_offsets(batches)
             for docs in pool.imap(_worker_analyze, indexed):
                 yield from docs
@@ -161,41 +161,9 @@ def _with_offsets(batches: Iterable[list[Any]]) -> Iterator[tuple[list[Any], int
         offset += len(batch)
 
 
-# --- worker processes ---------------------------------------------------------------------------------------
-# Workers are forked so they share the loaded models copy-on-write; each keeps the pipeline in a global.
-_WORKER_PIPELINE: Pipeline | None = None
-
-
-def single_threaded_math() -> None:
-    """One BLAS/OpenMP thread in this process. With several worker processes on a few cores, each process's own
-    thread pool oversubscribes the machine (spinning threads), and a batch's matrix products are too small to
-    gain from threads anyway."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
-def _init_worker(pipeline: Pipeline) -> None:
-    global _WORKER_PIPELINE
-    single_threaded_math()
-    pipeline.warm_up()  # a no-op if the parent warmed up before forking
-    _WORKER_PIPELINE = pipeline
-
-
-def worker_pipeline() -> Pipeline:
-    """The pipeline of this worker process (set by `worker_pool`'s initializer)."""
-    assert _WORKER_PIPELINE is not None, "not in a worker_pool process"
-    return _WORKER_PIPELINE
-
-
 def _worker_analyze(task: tuple[list[Any], int]) -> list[Analysis]:
     batch, offset = task
     return worker_pipeline().analyze_batch(batch, offset)
-
-
-def worker_pool(pipeline: Pipeline, n_process: int):
-    context = multiprocessing.get_context("fork")
-    return context.Pool(n_process, initializer=_init_worker, initargs=(pipeline,))
 
 
 # --- loading ------------------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def test_the_remembered_character_ngrams_are_the_batch_own():
 
 def test_worker_processes_use_one_blas_thread():
     code = ("import feedback_nlp, sklearn.linear_model; from threadpoolctl import threadpool_info; "
-            "from feedback_nlp.pipeline import single_threaded_math; single_threaded_math(); "
+            "from feedback_nlp.workers import single_threaded_math; single_threaded_math(); "
             "print(max(p['num_threads'] for p in threadpool_info()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "1"

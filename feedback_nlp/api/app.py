@@ -170,7 +170,8 @@ def create_app(pipeline_path: str | Path | None = None, limits: ServiceLimits | 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        from ..pipeline import load, single_threaded_math
+        from ..pipeline import load
+        from ..workers import single_threaded_math
 
         nlp = load(pipeline_path)
         single_threaded_math()  # after loading: it limits the thread pools of the libraries loaded so far

@@ -1,0 +1,69 @@
+"""The worker pool behind `analyze --workers N` and `Pipeline.pipe(n_process=N)`: order, bounded read-ahead, and
+failures that surface in the parent instead of hanging it."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from feedback_nlp import errors
+from feedback_nlp.workers import WorkerPool
+
+
+class _NoPipeline:
+    """What the pool needs of a pipeline: something to warm up."""
+
+    def warm_up(self) -> None:
+        pass
+
+
+def _slower_for_early_tasks(task: int) -> tuple[int, int]:
+    time.sleep(0.02 * (10 - task % 10))
+    return task, os.getpid()
+
+
+def _fail_on_three(task: int) -> int:
+    if task == 3:
+        raise ValueError("task three is bad")
+    return task
+
+
+def _die_on_two(task: int) -> int:
+    if task == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return task
+
+
+def test_answers_come_back_in_task_order_from_all_workers():
+    with WorkerPool(_NoPipeline(), 2) as pool:
+        answers = list(pool.imap(_slower_for_early_tasks, range(20)))
+    assert [task for task, _ in answers] == list(range(20))
+    assert len({pid for _, pid in answers}) == 2
+
+
+def test_the_pool_reads_only_a_few_tasks_ahead():
+    pulled = []
+
+    def tasks():
+        for task in range(100):
+            pulled.append(task)
+            yield task
+
+    with WorkerPool(_NoPipeline(), 2, depth=2) as pool:
+        answers = pool.imap(_slower_for_early_tasks, tasks())
+        next(answers)
+        assert len(pulled) <= pool.capacity == 4
+        assert len(list(answers)) == 99
+
+
+def test_an_exception_in_a_worker_is_raised_in_the_parent_and_the_workers_stop():
+    pool = WorkerPool(_NoPipeline(), 2)
+    with pytest.raises(ValueError, match="task three is bad"), pool:
+        list(pool.imap(_fail_on_three, range(8)))
+    assert not any(process.is_alive() for process in pool._processes)
+
+
+def test_a_killed_worker_is_reported_with_its_signal_instead_of_hanging():
+    with pytest.raises(errors.FeedbackNLPError, match="killed by signal 9"), WorkerPool(_NoPipeline(), 2) as pool:
+        list(pool.imap(_die_on_two, range(8)))
