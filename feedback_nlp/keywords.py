@@ -8,6 +8,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from . import errors
 from .base import DocComponent
 from .registry import register
@@ -18,8 +20,10 @@ _CONTENT = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
 
 
 @lru_cache(maxsize=1)
-def jieba_idf() -> tuple[dict[str, float], float]:
-    """jieba's IDF table (word -> idf) and its median, used for words the table does not know.
+def jieba_idf() -> tuple[dict[str, str], float]:
+    """jieba's IDF table (word -> idf, as the text the file holds) and its median, used for words the table does
+    not know. The values stay text until a word is looked up (`extract` memoises the number): converting all 270k
+    up front was a third of the loading, which every worker process pays.
 
     Read from the file jieba ships, without importing `jieba.analyse` (it also loads jieba's part-of-speech
     dictionary and its own copy of this table, which took longer than the rest of start-up together), or jieba at
@@ -31,15 +35,16 @@ def jieba_idf() -> tuple[dict[str, float], float]:
     fields = text.split()
     lines = text.count("\n") + (not text.endswith("\n"))  # not splitlines(): it builds a list of 270k lines
     if len(fields) == 2 * lines:  # every line is `word idf`: pair them in one pass
-        table = dict(zip(fields[::2], map(float, fields[1::2]), strict=True))
+        table = dict(zip(fields[::2], fields[1::2], strict=True))
     else:
         table = {}
         for line in text.splitlines():
             word, _, value = line.partition(" ")
             if value:
-                table[word] = float(value)
-    values = sorted(table.values())
-    return table, values[len(values) // 2]
+                table[word] = value
+    values = np.array(list(table.values()), dtype=np.float64)
+    middle = len(values) // 2
+    return table, float(np.partition(values, middle)[middle])
 
 
 def is_content_word(token: str, stopwords: frozenset[str]) -> bool:
@@ -68,7 +73,7 @@ class KeywordExtractor(DocComponent):
         for word in new_words:
             if len(known) > 500_000:
                 known.clear()
-            known[word] = idf.get(word, default_idf) if is_content_word(word, self.stopwords) else 0.0
+            known[word] = float(idf.get(word, default_idf)) if is_content_word(word, self.stopwords) else 0.0
         scored = [(-n * known[w], w) for w, n in counts.items() if known[w] > 0]
         scored.sort()
         return [word for _, word in scored[: self.top_k]]

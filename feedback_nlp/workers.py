@@ -8,6 +8,7 @@ unread it wakes up again and again (about a hundred times a batch: 0.25 s of the
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 from collections.abc import Callable, Iterable, Iterator
@@ -70,6 +71,10 @@ class WorkerPool:
         self._processes = []
         self._answers = []
         self.capacity = depth * processes
+        # Objects that exist at the fork go to the collector's permanent generation: otherwise each worker's full
+        # collections walk (and so copy, page by page) the models it shares with the parent; 0.2-0.3 s of worker
+        # CPU in a two-worker run of 50,000 reviews.
+        gc.freeze()
         for _ in range(processes):
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(target=_serve, args=(pipeline, self._tasks, sender), daemon=True)
@@ -138,6 +143,7 @@ class WorkerPool:
         self._tasks.close()
         for connection in self._answers:
             connection.close()
+        gc.unfreeze()
 
     def __enter__(self) -> WorkerPool:
         return self
