@@ -7,11 +7,13 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .io import InputReader, JsonlSink, Record, Rejected, group_conversations, open_sink, rejected_path
-from .pipeline import Pipeline
 from .workers import WorkerPool, worker_pipeline
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
 
 
 @dataclass
