@@ -43,12 +43,18 @@ def _serve(pipeline: Pipeline, tasks, results) -> None:
     """A worker's life: warm up (in parallel with the other workers), then answer tasks until told to stop."""
     global _WORKER_PIPELINE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then stops the workers
-    single_threaded_math()
-    pipeline.warm_up()  # a no-op if the parent warmed up before forking
-    _WORKER_PIPELINE = pipeline
+    broken: Exception | None = None
+    try:
+        single_threaded_math()
+        pipeline.warm_up()  # a no-op if the parent warmed up before forking
+        _WORKER_PIPELINE = pipeline
+    except Exception as exc:  # noqa: BLE001 - e.g. a dependency missing: tasks are answered with it, not a crash
+        broken = exc
     while (task := tasks.get()) is not None:
         index, function, argument = task
         try:
+            if broken is not None:
+                raise broken
             answer = (index, True, function(argument))
         except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
             answer = (index, False, exc)

@@ -18,6 +18,11 @@ class _NoPipeline:
         pass
 
 
+class _BrokenPipeline:
+    def warm_up(self) -> None:
+        raise errors.dependency_missing("rjieba")
+
+
 def _slower_for_early_tasks(task: int) -> tuple[int, int]:
     time.sleep(0.02 * (10 - task % 10))
     return task, os.getpid()
@@ -67,3 +72,8 @@ def test_an_exception_in_a_worker_is_raised_in_the_parent_and_the_workers_stop()
 def test_a_killed_worker_is_reported_with_its_signal_instead_of_hanging():
     with pytest.raises(errors.FeedbackNLPError, match="killed by signal 9"), WorkerPool(_NoPipeline(), 2) as pool:
         list(pool.imap(_die_on_two, range(8)))
+
+
+def test_a_worker_that_cannot_warm_up_answers_with_its_reason():
+    with pytest.raises(errors.FeedbackNLPError, match="'rjieba'.*Reinstall"), WorkerPool(_BrokenPipeline(), 2) as pool:
+        list(pool.imap(_fail_on_three, range(8)))
