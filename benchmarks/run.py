@@ -363,7 +363,8 @@ def profile(results: dict, n: int) -> None:
 
 def write_markdown(results: dict) -> str:
     m = results["machine"]
-    lines = ["# Benchmarks", "", f"Measured {m['date']} by `make bench` on {m['cpu']}, {m['cores']} cores, "
+    command = f"python benchmarks/run.py {results['command']}" if results.get("command") else "make bench"
+    lines = ["# Benchmarks", "", f"Measured {m['date']} by `{command}` on {m['cpu']}, {m['cores']} cores, "
              f"{m['memory_gb']} GB RAM, Python {m['python']}, feedback-nlp {m['feedback_nlp']}.", ""]
     def stamp(section: str) -> list[str]:
         """A section measured by an earlier `--only` run than the one in the header says when."""
@@ -442,9 +443,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small inputs: a smoke run, not for the README")
     parser.add_argument("--only", nargs="*", help="analyze baselines service memory monitoring profile")
+    parser.add_argument("--repeats", type=int, help="rounds of each measurement (default 3, 1 with --quick); more "
+                        "rounds give steadier medians on a machine whose speed drifts")
     args = parser.parse_args()
     quick = args.quick
-    repeats = 1 if quick else 3
+    repeats = args.repeats or (1 if quick else 3)
     n_reviews = 5_000 if quick else 50_000
     per_tool = {"SnowNLP sentiment": 200 if quick else 1_000, "cnsenti sentiment": 300 if quick else 2_000,
                 "cnsenti emotion": 1_000 if quick else 5_000, "jieba segmentation": 2_000 if quick else 10_000}
@@ -460,17 +463,22 @@ def main() -> None:
     previous = target.with_suffix(".json")
     # --only refreshes some sections and keeps the others from the last full run.
     results = json.loads(previous.read_text()) if args.only and previous.exists() else {}
-    results.update(machine=machine(), quick=quick, repeats=repeats)
+    results.update(machine=machine(), quick=quick, repeats=repeats, command=" ".join(sys.argv[1:]))
     for name, step in steps.items():
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
         step(results)
         results.setdefault("measured", {})[name] = results["machine"]["date"]
+    publish(results, target)
+
+
+def publish(results: dict, target: Path) -> None:
+    """results.json and results.md, and (for a full-size run) the README's copy of the tables."""
     target.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     target.with_suffix(".md").write_text(write_markdown(results), encoding="utf-8")
     print(f"wrote {target.with_suffix('.md')}")
-    if not quick:  # the README shows the same tables
+    if not results["quick"]:  # the README shows the same tables
         readme = ROOT / "README.md"
         text = readme.read_text(encoding="utf-8")
         block = write_markdown(results).split("\n", 2)[2]
