@@ -87,8 +87,8 @@ def config_invalid(path: object, why: object) -> ConfigError:
     return ConfigError(f"Pipeline file {path} is not valid: {why}")
 
 
-def unknown_segmenter(backend: str) -> ConfigError:
-    return ConfigError(f"Unknown segmentation backend {backend!r}: use 'jieba' or 'rjieba'.")
+def unknown_segmenter(backend: str, known: tuple[str, ...]) -> ConfigError:
+    return ConfigError(f"Unknown segmentation backend {backend!r}: use one of {', '.join(map(repr, known))}.")
 
 
 def dictionary_not_found(path: object) -> ConfigError:

@@ -47,6 +47,7 @@ def load_stopwords(path: str | None = None) -> frozenset[str]:
 
 
 _LOCK = threading.Lock()
+BACKENDS = ("rjieba", "jieba")  # the default first
 
 
 @lru_cache(maxsize=4)
@@ -73,7 +74,7 @@ def _tokenizer(backend: str, user_dict: str):
         for word, freq, tag in entries:
             tokenizer.add_word(word, freq, tag)
         return lambda text: tokenizer.lcut(text, HMM=True)
-    raise errors.unknown_segmenter(backend)
+    raise errors.unknown_segmenter(backend, BACKENDS)
 
 
 @register("segment")
@@ -81,8 +82,8 @@ class Segmenter(DocComponent):
     """Splits every turn into words; punctuation is dropped, placeholders such as <PHONE> are kept whole."""
 
     def __init__(self, backend: str = "rjieba", user_dict: str | None = None):
-        if backend not in ("rjieba", "jieba"):
-            raise errors.unknown_segmenter(backend)
+        if backend not in BACKENDS:
+            raise errors.unknown_segmenter(backend, BACKENDS)
         self.backend = backend
         self.user_dict = str(user_dict or lexicon_path("domain_dict.txt"))
         if not Path(self.user_dict).is_file():
