@@ -138,7 +138,7 @@ def worker_died(exit_code: int | None) -> FeedbackNLPError:
     how = f"was killed by signal {-exit_code}" if exit_code is not None and exit_code < 0 else f"exited ({exit_code})"
     return FeedbackNLPError(
         f"A worker process {how} before finishing its batch, most often because the machine ran out of memory. "
-        "Run again with fewer --workers or a smaller --batch-size; the output file was not written."
+        "Run again with fewer workers (--workers, n_process) or smaller batches (--batch-size, batch_size)."
     )
 
 

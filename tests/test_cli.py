@@ -20,6 +20,15 @@ def test_help_on_every_command():
         assert len(result.output) > 200, command
 
 
+def test_the_command_line_starts_without_the_model_stack():
+    code = "import sys, feedback_nlp.cli, feedback_nlp.batch; print('scipy' in sys.modules, 'sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+    import feedback_nlp
+
+    assert feedback_nlp.load is feedback_nlp.pipeline.load  # resolved on first use
+
+
 def test_analyze_writes_output_and_summary(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,text,channel\n1,我的卡被多扣了100元,phone\n2,,sms\n", encoding="utf-8")

@@ -266,6 +266,20 @@ def test_parquet_batches_are_gathered_into_row_groups(tmp_path, monkeypatch):
     assert written.read().column("id").to_pylist() == [str(i) for i in range(15)]
 
 
+def test_parquet_dictionary_pages_only_for_columns_with_few_values(tmp_path):
+    from feedback_nlp.io.writers import ParquetSink
+
+    path = tmp_path / "out.parquet"
+    with ParquetSink(path, leading_columns=["id"]) as sink:
+        sink.write([{"id": str(i), "text_masked": f"第{i}条", "category": "complaint", "channel": "app",
+                     "sentiment_score": i / 10} for i in range(20)])
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    dictionary = {group.column(i).path_in_schema: "RLE_DICTIONARY" in group.column(i).encodings
+                  for i in range(group.num_columns)}
+    assert dictionary["category"] and dictionary["channel"]  # labels and pass-through metadata
+    assert not dictionary["id"] and not dictionary["text_masked"] and not dictionary["sentiment_score"]
+
+
 _LINE_PIECES = [piece.encode(encoding) for piece, encoding in [
     ("退款没到账", "utf-8"), ("退款没到账", "gbk"), (",", "ascii"), ('"', "ascii"), ("\n", "ascii"), ("\r\n", "ascii"),
     ("\ufeff", "utf-8"), ("\x08", "ascii"), ("\x00", "ascii"), ("\x01\x02\x03\x04\x05", "ascii"), ("长" * 12, "utf-8"),

@@ -1,6 +1,7 @@
 """The worker pool behind `analyze --workers N` and `Pipeline.pipe(n_process=N)`: order, bounded read-ahead, and
 failures that surface in the parent instead of hanging it."""
 
+import gc
 import os
 import signal
 import time
@@ -45,6 +46,7 @@ def test_answers_come_back_in_task_order_from_all_workers():
         answers = list(pool.imap(_slower_for_early_tasks, range(20)))
     assert [task for task, _ in answers] == list(range(20))
     assert len({pid for _, pid in answers}) == 2
+    assert gc.get_freeze_count() == 0, "the parent's objects were frozen only while the workers ran"
 
 
 def test_the_pool_reads_only_a_few_tasks_ahead():
