@@ -25,10 +25,15 @@ class LinearBank:
         if len(settings) != 1:
             raise ValueError("models in one bank must read the same features")
         self.models = list(models)
-        union = np.sort(np.concatenate([m.columns_ for m in models]))  # sort + dedupe: np.unique hashes, slowly
-        union = union[np.concatenate([[True], union[1:] != union[:-1]])]
+        n_features = next(iter(settings)).n_features
+        # The sorted union of the models' columns, read off a mask over the hashed feature space: sorting the
+        # concatenated columns (over a million) took 0.15 s of each process's start-up, the mask a few ms.
+        kept = np.zeros(n_features, dtype=bool)
+        for model in models:
+            kept[model.columns_] = True
+        union = np.flatnonzero(kept)
         # Row 0 of the weights is all zeros: columns that no model keeps land there and add nothing.
-        self.column_map = np.zeros(next(iter(settings)).n_features, dtype=np.int32)
+        self.column_map = np.zeros(n_features, dtype=np.int32)
         self.column_map[union] = np.arange(1, len(union) + 1, dtype=np.int32)
         widths = [len(m.labels_) for m in models]
         self.score_weights = np.zeros((len(union) + 1, sum(widths)), dtype=np.float32)  # idf * coef
