@@ -1,5 +1,7 @@
-import pytest
+import subprocess
+import sys
 
+import pytest
 from conftest import ROOT
 
 import feedback_nlp
@@ -185,3 +187,30 @@ def test_a_missing_base_dependency_says_to_reinstall(monkeypatch):
     finally:
         monkeypatch.undo()
         keywords.jieba_idf.cache_clear()
+
+
+def test_rjieba_is_loaded_without_its_unused_default_tokenizer():
+    # Its package __init__ builds a tokenizer with the default dictionary (0.1 s); the segmenter builds its own.
+    code = ("import sys; from feedback_nlp.segment import _rjieba_class; cls = _rjieba_class(); "
+            "print('rjieba' in sys.modules, cls().cut('退款没到账', True)); import rjieba; print(rjieba.Jieba is cls)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0].startswith("False [") and "退款" in out[0]
+    assert out[1] == "True"  # a later `import rjieba` still works and hands out the same class
+
+
+def test_rjieba_falls_back_to_a_plain_import_or_says_it_is_missing(monkeypatch):
+    import importlib.machinery
+    import importlib.util
+
+    import rjieba
+
+    from feedback_nlp.segment import _rjieba_class
+
+    real_find_spec = importlib.util.find_spec
+    unusual = importlib.machinery.ModuleSpec("rjieba", None, is_package=True)  # a layout without the compiled file
+    unusual.submodule_search_locations = []
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: unusual if name == "rjieba" else real_find_spec(name, *a))
+    assert _rjieba_class() is rjieba.Jieba
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "rjieba" else real_find_spec(name, *a))
+    with pytest.raises(errors.FeedbackNLPError, match="'rjieba'"):
+        _rjieba_class()
