@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from .. import errors
+from .arrow import EncodedColumn, bool_column, float_column, string_column, to_arrow
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 NESTED_TYPES = (list, dict, tuple)
@@ -216,20 +217,21 @@ _DISTINCT_PER_ROW = frozenset({
 })
 
 
-def _parquet_column(name: str, values: list[Any]) -> list[Any]:
-    """One column, converted in a single pass to what its Arrow type takes."""
+def _parquet_column(name: str, values: list[Any]) -> EncodedColumn:
+    """One column's Arrow buffers, of the type the Parquet schema gives it."""
     if name in _NUMERIC:
-        return [None if v is None else float(v) for v in values]
+        return float_column(values)
     if name == "truncated":
-        return [None if v is None else bool(v) for v in values]
-    return [v if v is None or type(v) is str else dumps(v) if isinstance(v, NESTED_TYPES) else str(v) for v in values]
+        return bool_column(values)
+    return string_column([v if v is None or type(v) is str else dumps(v) if isinstance(v, NESTED_TYPES) else str(v)
+                          for v in values])
 
 
-def _parquet_columns(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+def _parquet_columns(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[EncodedColumn]:
     known = frozenset(columns[:-1])
-    out = {name: _parquet_column(name, [row.get(name) for row in rows]) for name in columns[:-1]}
-    out["extra"] = [_extra(row, known) for row in rows]
-    return out
+    encoded = [_parquet_column(name, [row.get(name) for row in rows]) for name in columns[:-1]]
+    encoded.append(string_column([_extra(row, known) for row in rows]))
+    return encoded
 
 
 class ParquetSink(RecordSink):
@@ -272,21 +274,16 @@ class ParquetSink(RecordSink):
                               if name not in _NUMERIC and name not in _DISTINCT_PER_ROW and name != "truncated"]
         self._writer = pq.ParquetWriter(self.file.tmp, self._schema, use_dictionary=dictionary_columns)
 
-    def encoder(self) -> Callable[[list[dict[str, Any]]], dict[str, list[Any]]] | None:
-        # Columns of Python values, not an Arrow table: building Arrow arrays from Python objects imports pandas
-        # (~0.15 s), which each worker would then pay; the parent pays it once, while the workers warm up.
+    def encoder(self) -> Callable[[list[dict[str, Any]]], list[EncodedColumn]] | None:
         return None if self.columns is None else partial(_parquet_columns, tuple(self.columns))
 
     def warm_up(self) -> None:
-        import pyarrow as pa
         import pyarrow.parquet  # noqa: F401
 
-        pa.array([], pa.string())  # the first conversion from Python values imports pandas
-
-    def write_encoded(self, encoded: dict[str, list[Any]], n_rows: int) -> None:
+    def write_encoded(self, encoded: list[EncodedColumn], n_rows: int) -> None:
         import pyarrow as pa
 
-        self._pending.append(pa.Table.from_pydict(encoded, schema=self._schema))
+        self._pending.append(pa.Table.from_arrays([to_arrow(column) for column in encoded], schema=self._schema))
         self._pending_rows += n_rows
         self.count += n_rows
         if self._pending_rows >= self.row_group_rows:
@@ -305,7 +302,8 @@ class ParquetSink(RecordSink):
 
         if self._writer is None:
             self.columns = self.leading or ["id"]
-            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in self.columns}), self.file.tmp)
+            empty = pa.schema([pa.field(name, pa.string()) for name in self.columns]).empty_table()
+            pq.write_table(empty, self.file.tmp)
         else:
             self._flush()
             self._writer.close()
