@@ -79,3 +79,14 @@ def test_a_killed_worker_is_reported_with_its_signal_instead_of_hanging():
 def test_a_worker_that_cannot_warm_up_answers_with_its_reason():
     with pytest.raises(errors.FeedbackNLPError, match="'rjieba'.*Reinstall"), WorkerPool(_BrokenPipeline(), 2) as pool:
         list(pool.imap(_fail_on_three, range(8)))
+
+
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="pipe sizes are a Linux feature")
+def test_answer_pipes_hold_several_answers():
+    # A batch's answer (~120 KB) does not fit in a default 64 KB pipe: the worker would wait in `send` until the
+    # parent, busy writing, read it.
+    import fcntl
+
+    with WorkerPool(_NoPipeline(), 2) as pool:
+        assert all(fcntl.fcntl(c.fileno(), fcntl.F_GETPIPE_SZ) >= 1 << 20 for c in pool._answers)
+        assert list(pool.imap(_fail_on_three, [0, 1, 2])) == [0, 1, 2]
