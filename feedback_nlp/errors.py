@@ -128,6 +128,10 @@ def dependency_missing(package: str) -> FeedbackNLPError:
     )
 
 
+def lexicon_invalid(path: object, why: object) -> FeedbackNLPError:
+    return FeedbackNLPError(f"The shipped lexicon file {path} cannot be read ({why}). Reinstall: pip install feedback-nlp")
+
+
 def extra_not_installed(extra: str, package: str) -> FeedbackNLPError:
     return FeedbackNLPError(
         f"This feature needs the optional package {package!r}. Install it with: pip install 'feedback-nlp[{extra}]'"

@@ -175,18 +175,45 @@ def test_a_missing_base_dependency_says_to_reinstall(monkeypatch):
 
     from feedback_nlp import keywords
 
-    keywords.jieba_idf.cache_clear()
     real_find_spec = importlib.util.find_spec
-    def without_jieba(name, *args):
-        return None if name == "jieba" else real_find_spec(name, *args)
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "jieba" else real_find_spec(name, *a))
+    with pytest.raises(errors.FeedbackNLPError, match="'jieba'.*pip install feedback-nlp$"):
+        keywords.jieba_idf_source()
 
-    monkeypatch.setattr(importlib.util, "find_spec", without_jieba)
-    try:
-        with pytest.raises(errors.FeedbackNLPError, match="'jieba'.*pip install feedback-nlp$"):
-            keywords.jieba_idf()
-    finally:
-        monkeypatch.undo()
-        keywords.jieba_idf.cache_clear()
+
+def test_the_shipped_idf_table_is_jiebas(tmp_path):
+    # Built by scripts/build_idf_table.py; if jieba's idf.txt ever changes, this says to rebuild it.
+    import numpy as np
+
+    from feedback_nlp.keywords import IDF_TABLE, IdfTable, build_idf_table, jieba_idf_source
+    from feedback_nlp.resources import lexicon_path
+
+    source = jieba_idf_source()
+    built = build_idf_table(source)
+    with np.load(lexicon_path(IDF_TABLE)) as shipped:
+        assert str(shipped["source_sha256"]) == str(built["source_sha256"]), "rerun scripts/build_idf_table.py"
+        for name in ("keys", "codes", "values", "median"):
+            assert np.array_equal(shipped[name], built[name]), name
+    lines = source.read_text(encoding="utf-8").splitlines()
+    sample = dict(line.split(" ") for line in lines[::997])
+    table = IdfTable(built)
+    assert table.lookup([*sample, "不在表里的词xyz"]) == [*map(float, sample.values()), table.median]
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip file")
+    with pytest.raises(errors.FeedbackNLPError, match="broken.npz cannot be read.*Reinstall"):
+        IdfTable.load(broken)
+
+
+def test_keywords_are_the_same_when_the_memo_fills_up(base_nlp, monkeypatch):
+    texts = ["退款一直没有到账，客服电话也打不通", "信用卡年费怎么收取", "网点排队太久，服务态度很差"] * 3
+    expected = [d.keywords for d in base_nlp.pipe(texts)]
+    assert all(expected)
+    extractor = base_nlp.get_pipe("keywords")
+    monkeypatch.setattr(extractor, "memo_size", 4)
+    monkeypatch.setattr(extractor, "_idf", {})
+    assert [d.keywords for d in base_nlp.pipe(texts)] == expected
+    assert [base_nlp(t).keywords for t in texts] == expected
 
 
 def test_rjieba_is_loaded_without_its_unused_default_tokenizer():
