@@ -117,9 +117,9 @@ def _analyze_serial(nlp: Pipeline, batches, include_tokens: bool, encoder: Calla
 
 
 def _analyze_parallel(nlp: Pipeline, batches, workers: int, include_tokens: bool,
-                      encoder: Callable[[], Encoder | None], while_workers_warm_up: Callable[[], None]):
+                      encoder: Callable[[], Encoder | None], while_workers_start: Callable[[], None]):
     with WorkerPool(nlp, workers) as pool:
-        while_workers_warm_up()
+        while_workers_start()
         sent: deque = deque()  # the batches the workers have, in order: their answers come back in this order
 
         def tasks():

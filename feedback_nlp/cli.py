@@ -40,11 +40,10 @@ class InputFormat(str, Enum):
     txt = "txt"
 
 
-def _load_pipeline(path: Path | None, text_col: str = "text", id_col: str = "id", explain: bool = False,
-                   warm_up: bool = True):
+def _load_pipeline(path: Path | None, text_col: str = "text", id_col: str = "id", explain: bool = False):
     from .pipeline import load
 
-    nlp = load(path, warm_up=warm_up)
+    nlp = load(path)  # warmed up before any worker is forked: the workers share what it built
     # The readers hand records over with the chosen columns already renamed to `id` and `text`.
     nlp.parser.text_field, nlp.parser.id_field = "text", "id"
     if explain and nlp.has_pipe("category"):
@@ -89,7 +88,7 @@ def analyze(
 
     try:
         output_format(output)
-        nlp = _load_pipeline(pipeline, explain=explain, warm_up=workers == 1)  # workers warm up in parallel
+        nlp = _load_pipeline(pipeline, explain=explain)
         reader = InputReader(
             input,
             ReaderOptions(

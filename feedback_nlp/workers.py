@@ -53,7 +53,7 @@ def _widen(connection, size: int = 1 << 20) -> None:
 
 
 def _serve(pipeline: Pipeline, tasks, results) -> None:
-    """A worker's life: warm up (in parallel with the other workers), then answer tasks until told to stop."""
+    """A worker's life: warm up (if the pipeline was forked cold), then answer tasks until told to stop."""
     global _WORKER_PIPELINE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then stops the workers
     broken: Exception | None = None

@@ -29,6 +29,26 @@ def test_the_command_line_starts_without_the_model_stack():
     assert feedback_nlp.load is feedback_nlp.pipeline.load  # resolved on first use
 
 
+def test_analyze_with_workers_forks_them_from_a_warm_pipeline(tmp_path, monkeypatch):
+    # Workers forked after the warm-up share its tables and tokenizer instead of each building its own.
+    from feedback_nlp import batch
+
+    seen = []
+
+    class RecordingPool(batch.WorkerPool):
+        def __init__(self, pipeline, processes, depth=2):
+            seen.append(pipeline.get_pipe("segment")._cut is not None)
+            super().__init__(pipeline, processes, depth)
+
+    monkeypatch.setattr(batch, "WorkerPool", RecordingPool)
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n" + "".join(f"{i},第{i}次打电话了，退款还没到账\n" for i in range(20)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["analyze", str(source), "-o", str(out), "-w", "2", "--batch-size", "5", "-q"])
+    assert result.exit_code == 0, result.output
+    assert seen == [True] and len(out.read_text().splitlines()) == 20
+
+
 def test_analyze_writes_output_and_summary(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,text,channel\n1,我的卡被多扣了100元,phone\n2,,sms\n", encoding="utf-8")

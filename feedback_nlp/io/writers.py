@@ -113,7 +113,7 @@ class RecordSink:
 
     def warm_up(self) -> None:
         """Import what writing needs. A run with workers calls it once they are started, so that it happens while
-        they warm up instead of holding back the first results."""
+        they score the first batches instead of holding back the first results."""
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
