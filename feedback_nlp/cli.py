@@ -86,6 +86,7 @@ def analyze(
     from .batch import BatchOptions, analyze_file
     from .io import InputReader, ReaderOptions
     from .io.writers import output_format
+    from .workers import collect_garbage_rarely
 
     try:
         output_format(output)
@@ -104,6 +105,7 @@ def analyze(
             batch_size=batch_size, workers=workers, include_tokens=tokens,
             conversation_col=conversation_col, speaker_col=speaker_col, order_col=turn_col,
         )
+        collect_garbage_rarely()  # this process now scores batches until it ends
         on_batch = None
         results_store = None
         if store is not None:

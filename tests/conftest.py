@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ SHARED = ROOT.parent / "shared" / "datasets"
 
 def needs_shared() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not SHARED.exists(), reason=f"{SHARED} is absent (the public corpora are not beside the project)")
+
+
+@pytest.fixture(autouse=True)
+def _collector_settings_restored():
+    """`analyze` tunes the garbage collector for the rest of its process; tests run it in this one."""
+    threshold = gc.get_threshold()
+    yield
+    gc.set_threshold(*threshold)
+    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,17 @@ def test_analyze_with_workers_forks_them_from_a_warm_pipeline(tmp_path, monkeypa
     assert seen == [True] and len(out.read_text().splitlines()) == 20
 
 
+def test_analyze_tunes_the_collector_for_a_batch_run(tmp_path):
+    import gc
+
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,退款还没到账\n", encoding="utf-8")
+    assert gc.get_threshold()[0] < 10_000
+    result = runner.invoke(app, ["analyze", str(source), "-o", str(tmp_path / "out.jsonl"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert gc.get_threshold()[0] == 10_000 and gc.get_freeze_count() > 0  # the loaded models are not walked again
+
+
 def test_analyze_writes_output_and_summary(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,text,channel\n1,我的卡被多扣了100元,phone\n2,,sms\n", encoding="utf-8")
