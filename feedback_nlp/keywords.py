@@ -129,7 +129,9 @@ class KeywordExtractor(DocComponent):
 
     def extract(self, tokens: list[str]) -> list[str]:
         counts = Counter(tokens)
-        idf = self._remember(list(counts))
+        idf = self._idf
+        if not counts.keys() <= idf.keys():  # a set comparison in C: in a batch, `pipe` has looked them all up
+            idf = self._remember(list(counts))
         scored = [(-n * idf[w], w) for w, n in counts.items() if idf[w] > 0]
         scored.sort()
         return [word for _, word in scored[: self.top_k]]
