@@ -91,12 +91,16 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
     dialogues.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations(n_dialogues)),
                          encoding="utf-8")
     inputs = (("reviews", reviews, n_reviews), ("conversations", dialogues, n_dialogues))
+    one_row = WORK / "one-review.csv"  # what a run costs before and after its records: start-up and exit
+    pd.DataFrame({"id": [0], "text": review_texts(1)}).to_csv(one_row, index=False)
+    fixed_costs: list[float] = []
     best: dict[tuple[str, int], tuple[float, int]] = {}
     speedups: dict[str, list[float]] = {name: [] for name, _, _ in inputs}
     snownlp = snownlp_timer(baseline_samples(review_texts(n_reviews), per_tool)["SnowNLP sentiment"])
     versus_snownlp: list[float] = []
     # Rounds over all configurations, so that 1 and 2 workers meet the same drifts of the machine's speed.
     for _ in range(repeats):
+        fixed_costs.append(run_measured([*CLI, "analyze", str(one_row), "-o", str(WORK / "out-one.parquet"), "-q"])[0])
         for name, path, n in inputs:
             elapsed_by_workers = {}
             for workers in (1, 2):
@@ -121,6 +125,7 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
                          "peak_rss_mb": round(peak / 2**20)})
             print(rows[-1], flush=True)
     results["analyze"] = rows
+    results["analyze_fixed_cost_s"] = round(min(fixed_costs), 2)
     results["analyze_rounds"] = repeats  # a later `--only` run may use another --repeats
 
 
@@ -414,6 +419,10 @@ def write_markdown(results: dict) -> str:
                              f"{', '.join(f'{x:.1f}x' for x in per_round)}, median {float(np.median(per_round)):.1f}x.")
             lines.append(f"\nSpeed-up from 1 to 2 workers on {name}, fastest runs: "
                          f"{two['docs_per_s'] / one['docs_per_s']:.2f}x.{paired}")
+        if results.get("analyze_fixed_cost_s"):
+            lines.append(f"\nWhat every run pays besides its records (starting Python, importing, loading and warming up "
+                         f"the models, exiting), timed as `analyze` of a one-row file: {results['analyze_fixed_cost_s']} s, "
+                         "fastest of the rounds.")
     if "baselines" in results:
         ours = next((r["docs_per_s"] for r in results.get("analyze", []) if r["input"] == "reviews" and r["workers"] == 1), None)
         sampled = results.get("baseline_texts")
@@ -431,7 +440,9 @@ def write_markdown(results: dict) -> str:
             lines.append(f"\nfeedback-nlp's full pipeline timed the way these tools are (in this process, after loading, on "
                          f"a uniform sample of {n:,} of the texts, output rows built): {in_process:,} docs/s, "
                          f"{in_process / snow:.1f}x SnowNLP sentiment. The `analyze` figures above also pay for "
-                         "starting Python, importing and loading the models (about 1 s a run), reading and writing.")
+                         "starting Python, importing and loading the models"
+                         + (f" ({results['analyze_fixed_cost_s']} s a run)" if results.get("analyze_fixed_cost_s") else "")
+                         + ", reading and writing.")
     if "service" in results:
         lines += ["", "## Service latency (`POST /v1/analyze`, one 100-character complaint)", "", *stamp("service"),
                   "Each client is a process with one keep-alive connection on a bare socket, on the same two cores "
