@@ -132,7 +132,7 @@ class Pipeline:
         table; ~0.3 s). `load` does it, so that a service's first request is not slow, and so that worker processes
         forked afterwards share what it built: letting each worker build its own after the fork (in parallel, but
         competing for memory) made a two-worker run of 5,000 conversations ~10% slower (3.18 -> 2.85 s, median of
-        4 paired runs) and doubled the memory those structures take."""
+        4 paired runs), and each worker held its own copy of them."""
         for _, component in self.components:
             if hasattr(component, "warm_up"):
                 component.warm_up()

@@ -38,7 +38,7 @@ def collect_garbage_rarely() -> None:
     tables) moves to the permanent generation, and a young collection waits for 10,000 new container objects
     instead of 700. A batch allocates tens of thousands of short-lived containers that reference counting frees
     anyway; with the defaults the collector ran ~1,100 times in a one-worker run of 50,000 reviews and walked
-    the models in each full collection: 0.45-0.75 s of an 11-14 s run, 0.04 s with these settings."""
+    the models in each full collection: 0.45-0.75 s of an 11-14 s run, 0.04-0.07 s with these settings."""
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
 
