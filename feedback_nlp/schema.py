@@ -7,6 +7,7 @@ pipeline stays `None` and is left out of the output, so nothing pretends to have
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,21 @@ CUSTOMER = "customer"
 AGENT = "agent"
 
 SCHEMA_VERSION = 1
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_safe(value: Any) -> Any:
+    """`value` with lone surrogates replaced by U+FFFD, in strings nested in lists and dicts too. JSON can escape
+    half of a UTF-16 pair (`"\\ud800"`), and Python strings can hold it, but UTF-8 cannot: an id or a metadata
+    field holding one made every output (files, the store, the service's answer) fail."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {utf8_safe(k): utf8_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [utf8_safe(v) for v in value]
+    return value
 
 # Output fields in their documented order (README "Output schema").
 OUTPUT_FIELDS = (

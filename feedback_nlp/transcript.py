@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import errors
-from .schema import AGENT, CUSTOMER, Analysis, Turn
+from .schema import AGENT, CUSTOMER, Analysis, Turn, utf8_safe
 
 DEFAULT_SPEAKERS: dict[str, str] = {
     **dict.fromkeys(
@@ -58,8 +58,9 @@ class TranscriptParser:
         if not isinstance(record, Mapping):
             raise errors.not_a_record(type(record).__name__)
         record_id = record.get(self.id_field)
-        doc_id = default_id if record_id is None or record_id == "" else str(record_id)
-        meta = {k: v for k, v in record.items() if k not in (self.id_field, self.text_field, "turns")}
+        doc_id = default_id if record_id is None or record_id == "" else utf8_safe(str(record_id))
+        # Passed through to the output as they are, so made writable here (the text is normalised later).
+        meta = {k: utf8_safe(v) for k, v in record.items() if k not in (self.id_field, self.text_field, "turns")}
 
         if record.get("turns") is not None:
             turns = self._parse_turn_list(record["turns"])

@@ -54,6 +54,14 @@ def test_analyze_transcript(client):
     assert body["id"] == "call-1" and [t["speaker"] for t in body["turns"]] == ["customer", "agent"]
 
 
+def test_half_a_surrogate_pair_in_an_id_or_metadata_is_answered_not_a_server_error(client):
+    # JSON may escape half of a UTF-16 pair; UTF-8 cannot hold it, so it becomes U+FFFD instead of a 500.
+    body = b'{"id": "a\\ud800", "text": "\xe9\x80\x80\xe6\xac\xbe", "channel": "x\\udc00"}'
+    answer = client.post("/v1/analyze", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 200
+    assert answer.json()["id"] == "a\ufffd" and answer.json()["channel"] == "x\ufffd"
+
+
 def test_batch_and_batch_limit(client):
     ok = client.post("/v1/analyze/batch", json={"items": [{"text": "退款"}, {"text": "谢谢你们"}]})
     assert ok.status_code == 200 and len(ok.json()["results"]) == 2

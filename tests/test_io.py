@@ -219,6 +219,29 @@ def test_rows_in_equals_rows_out_plus_rejected(tmp_path_factory, base_nlp, rows)
     assert stats.rows_in <= non_blank
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_half_a_surrogate_pair_is_written_as_a_replacement_character(tmp_path, base_nlp, suffix):
+    # JSON may escape half of a UTF-16 pair ("\\ud800"); UTF-8 cannot hold it, and every output failed on it.
+    from feedback_nlp.store import ResultsStore
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a\\ud800", "text": "退款没到账", "channel": "x\\udc00", "tags": ["\\ud801"]}\n'
+                    '{"id": "t", "turns": [{"speaker": "客户", "text": "退款\\ud800没到"}]}\n'
+                    '[1, "\\ud800"]\n', encoding="utf-8")
+    out = tmp_path / f"out{suffix}"
+    with ResultsStore(tmp_path / "store.duckdb") as store:
+        stats = analyze_file(base_nlp, InputReader(path), out, BatchOptions(), on_batch=store.append)
+        assert store.count() == 2
+    assert stats.scored == 2 and stats.rejected == 1
+    if suffix == ".csv":
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    elif suffix == ".jsonl":
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    else:
+        rows = pq.read_table(out).to_pylist()
+    assert [r["id"] for r in rows] == ["a\ufffd", "t"] and rows[0]["channel"] == "x\ufffd"
+
+
 def test_a_stray_control_character_does_not_cost_the_row():
     assert decode_line("房间很好\x08，服务也不错".encode()) == "房间很好\x08，服务也不错"
     with pytest.raises(errors.RecordError):

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from .. import errors
+from ..schema import utf8_safe
 from .arrow import EncodedColumn, bool_column, float_column, string_column, to_arrow
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -36,8 +37,8 @@ def dumps(value: Any) -> str:
     pass-through metadata) goes through the standard library instead."""
     try:
         return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, default=str)
+    except TypeError:  # also a lone surrogate, which orjson refuses and UTF-8 cannot hold
+        return json.dumps(utf8_safe(value), ensure_ascii=False, default=str)
 
 
 def json_line(row: dict[str, Any]) -> str:
