@@ -246,16 +246,20 @@ class HashedFeaturizer:
         """Raw counts, shape (n_texts, n_features)."""
         char_rows, char_hashes = self._recent_char_hashes(list(texts))
         word_rows, word_hashes, _ = self._word_hashes(list(tokens))
-        columns = (np.concatenate([char_hashes, word_hashes]) & self._mask).astype(np.int64)
+        n_features = self.settings.n_features
+        # int32 keys while row * n_features fits (batches of up to 2,047 texts with 2^20 features): sorting them
+        # takes half as long as int64 keys, and the sort is a tenth of the featurising.
+        key_type = np.int32 if len(texts) * n_features < 2**31 else np.int64
+        columns = (np.concatenate([char_hashes, word_hashes]) & self._mask).astype(key_type)
+        rows = np.concatenate([char_rows, word_rows]).astype(key_type)
         # One sort of (row, column) keys counts the duplicates and leaves the rows in CSR order.
-        keys, counts = np.unique(np.concatenate([char_rows, word_rows]) * self.settings.n_features + columns,
-                                 return_counts=True)
+        keys, counts = np.unique(rows * key_type(n_features) + columns, return_counts=True)
         # int32 indices when they fit, as scipy would store them: given int64, it scans them to decide (~60 us).
         index_dtype = np.int32 if len(keys) < 2**31 else np.int64
         indptr = np.zeros(len(texts) + 1, dtype=index_dtype)
-        np.cumsum(np.bincount(keys // self.settings.n_features, minlength=len(texts)), out=indptr[1:])
-        matrix = sp.csr_matrix((counts.astype(np.float32), (keys & np.int64(self._mask)).astype(np.int32), indptr),
-                               shape=(len(texts), self.settings.n_features))
+        np.cumsum(np.bincount(keys // n_features, minlength=len(texts)), out=indptr[1:])
+        matrix = sp.csr_matrix((counts.astype(np.float32), (keys & key_type(n_features - 1)).astype(np.int32), indptr),
+                               shape=(len(texts), n_features))
         matrix.has_sorted_indices = True
         return matrix
 

@@ -25,6 +25,15 @@ def test_a_batch_equals_its_rows_one_by_one():
     assert batch[2].nnz == 0 and batch.shape == (4, 2**20)
 
 
+def test_a_batch_too_large_for_int32_keys_counts_as_small_ones_do():
+    # Up to 2,047 texts the (row, column) keys are sorted as int32; beyond, as int64.
+    featurizer = HashedFeaturizer()
+    texts, tokens = TEXTS * 520, TOKENS * 520  # 2,080 texts
+    large = featurizer.counts(texts, tokens)
+    small = featurizer.counts(TEXTS, TOKENS)
+    assert large.indices.dtype == np.int32 and (large[-4:] != small).nnz == 0 and (large[:4] != small).nnz == 0
+
+
 def test_hashes_do_not_depend_on_the_process():
     # Python's hash() is salted per process; the features must not be, or a saved model would read garbage.
     code = ("from feedback_nlp.features import HashedFeaturizer; m = HashedFeaturizer().counts(['退款没到账'], "
