@@ -400,9 +400,12 @@ def write_markdown(results: dict) -> str:
     lines = ["# Benchmarks", "", f"Measured {m['date']} by `{command}` on {m['cpu']}, {m['cores']} cores, "
              f"{m['memory_gb']} GB RAM, Python {m['python']}, feedback-nlp {m['feedback_nlp']}.", ""]
     def stamp(section: str) -> list[str]:
-        """A section measured by an earlier `--only` run than the one in the header says when."""
+        """A section measured by an earlier `--only` run than the one in the header says when, and by what."""
         when = results.get("measured", {}).get(section)
-        return [] if when == m["date"] else [f"Measured {when or 'in an earlier run'}.", ""]
+        if when == m["date"]:
+            return []
+        by = results.get("measured_by", {}).get(section)
+        return [f"Measured {when or 'in an earlier run'}" + (f" by `{by}`." if by else "."), ""]
 
     if "analyze" in results:
         snow = results.get("baselines", {}).get("SnowNLP sentiment")
@@ -515,12 +518,14 @@ def main() -> None:
     # --only refreshes some sections and keeps the others from the last full run.
     results = json.loads(previous.read_text()) if args.only and previous.exists() else {}
     results.update(machine=machine(), quick=quick, repeats=repeats, command=" ".join(sys.argv[1:]))
+    command = f"python benchmarks/run.py {results['command']}" if results["command"] else "make bench"
     for name, step in steps.items():
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
         step(results)
         results.setdefault("measured", {})[name] = results["machine"]["date"]
+        results.setdefault("measured_by", {})[name] = command
     publish(results, target)
 
 
