@@ -394,10 +394,14 @@ def profile(results: dict, n: int) -> None:
     print(results["profile"], flush=True)
 
 
+def command_line(results: dict) -> str:
+    """The command that produced `results` (the last run, for sections it did not re-measure)."""
+    return f"python benchmarks/run.py {results['command']}" if results.get("command") else "make bench"
+
+
 def write_markdown(results: dict) -> str:
     m = results["machine"]
-    command = f"python benchmarks/run.py {results['command']}" if results.get("command") else "make bench"
-    lines = ["# Benchmarks", "", f"Measured {m['date']} by `{command}` on {m['cpu']}, {m['cores']} cores, "
+    lines = ["# Benchmarks", "", f"Measured {m['date']} by `{command_line(results)}` on {m['cpu']}, {m['cores']} cores, "
              f"{m['memory_gb']} GB RAM, Python {m['python']}, feedback-nlp {m['feedback_nlp']}.", ""]
     def stamp(section: str) -> list[str]:
         """A section measured by an earlier `--only` run than the one in the header says when, and by what."""
@@ -518,14 +522,13 @@ def main() -> None:
     # --only refreshes some sections and keeps the others from the last full run.
     results = json.loads(previous.read_text()) if args.only and previous.exists() else {}
     results.update(machine=machine(), quick=quick, repeats=repeats, command=" ".join(sys.argv[1:]))
-    command = f"python benchmarks/run.py {results['command']}" if results["command"] else "make bench"
     for name, step in steps.items():
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
         step(results)
         results.setdefault("measured", {})[name] = results["machine"]["date"]
-        results.setdefault("measured_by", {})[name] = command
+        results.setdefault("measured_by", {})[name] = command_line(results)
     publish(results, target)
 
 

@@ -31,6 +31,7 @@ def utf8_safe(value: Any) -> Any:
         return [utf8_safe(v) for v in value]
     return value
 
+
 # Output fields in their documented order (README "Output schema").
 OUTPUT_FIELDS = (
     "id",

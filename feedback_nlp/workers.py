@@ -103,7 +103,9 @@ class WorkerPool:
         self.capacity = depth * processes
         # Objects that exist at the fork go to the collector's permanent generation: otherwise each worker's full
         # collections walk (and so copy, page by page) the models it shares with the parent; 0.2-0.3 s of worker
-        # CPU in a two-worker run of 50,000 reviews.
+        # CPU in a two-worker run of 50,000 reviews. A caller that froze objects itself (`analyze` does, for the
+        # whole run) keeps them frozen after the pool: the pool unfreezes only what it froze.
+        self._unfreeze_at_end = gc.get_freeze_count() == 0
         gc.freeze()
         for _ in range(processes):
             receiver, sender = context.Pipe(duplex=False)
@@ -174,7 +176,8 @@ class WorkerPool:
         self._tasks.close()
         for connection in self._answers:
             connection.close()
-        gc.unfreeze()
+        if self._unfreeze_at_end:
+            gc.unfreeze()
 
     def __enter__(self) -> WorkerPool:
         return self

@@ -49,6 +49,15 @@ def test_answers_come_back_in_task_order_from_all_workers():
     assert gc.get_freeze_count() == 0, "the parent's objects were frozen only while the workers ran"
 
 
+def test_a_caller_that_froze_objects_keeps_them_frozen_after_the_pool():
+    gc.freeze()  # as `analyze` does for its whole run
+    frozen = gc.get_freeze_count()
+    with WorkerPool(_NoPipeline(), 2) as pool:
+        assert list(pool.imap(_fail_on_three, [0, 1])) == [0, 1]
+    assert gc.get_freeze_count() >= frozen > 0
+    gc.unfreeze()
+
+
 def test_the_pool_reads_only_a_few_tasks_ahead():
     pulled = []
 

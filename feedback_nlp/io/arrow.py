@@ -1,6 +1,6 @@
 """Arrow columns assembled from buffers that numpy fills, for the Parquet sink.
 
-Not `pyarrow.array(values)`: its first conversion from Python values imports pandas (0.25 s, a sixth of a run's
+Not `pyarrow.array(values)`: its first conversion from Python values imports pandas (0.25 s of every run's
 start-up; pyarrow has no switch to skip it). Filling the buffers needs only numpy, so worker processes encode their
 batches without importing pyarrow at all, and the parent wraps the buffers into arrays without copying them.
 """
