@@ -54,6 +54,7 @@ _SALT = {"char": 0x9E3779B97F4A7C15, "word": 0xC2B2AE3D27D4EB4F, "neg": 0x165667
          "pair": 0xD6E8FEB86659FD93, "lex": 0xFF51AFD7ED558CCD}
 _LEX_TAGS = ("pos", "neg", "strong_pos", "strong_neg", *EMOTIONS, *(f"negated_{e}" for e in EMOTIONS))
 _WINDOW = np.arange(1, NEGATION_WINDOW + 1)  # how far back a negation or degree adverb reaches
+_CONTEXT = max(NEGATION_WINDOW, 1)  # how many tokens before it any word feature of a token reads
 
 
 _SALT64 = {name: np.uint64(value) for name, value in _SALT.items()}
@@ -246,21 +247,45 @@ class HashedFeaturizer:
         """Raw counts, shape (n_texts, n_features)."""
         char_rows, char_hashes = self._recent_char_hashes(list(texts))
         word_rows, word_hashes, _ = self._word_hashes(list(tokens))
+        keys = self._keys(np.concatenate([char_rows, word_rows]), np.concatenate([char_hashes, word_hashes]), len(texts))
+        # One sort of (row, column) keys counts the duplicates and leaves the rows in CSR order.
+        return self._matrix(*np.unique(keys, return_counts=True), len(texts))
+
+    def extended_counts(self, base: sp.csr_matrix, tokens: list[list[str]], extra: list[list[str]]) -> sp.csr_matrix:
+        """`counts(texts, [t + e for t, e in zip(tokens, extra)])`, given `base = counts(texts, tokens)`.
+
+        Only the features that the extra tokens take part in are hashed: those of each tail-plus-extra list less
+        those of the tail alone, the tail being the last tokens of a list, as far back as a feature of the first
+        extra token reaches (its word pair, a negation before it, a lexicon word's window). The satisfaction model
+        reads a plain text's tokens plus a few markers: this costs a fifth of featurising them all again."""
+        tails = [t[-_CONTEXT:] for t in tokens]
+        n_rows = base.shape[0]
+        rows, hashes, _ = self._word_hashes([t + e for t, e in zip(tails, extra, strict=True)])
+        keys, counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)
+        rows, hashes, _ = self._word_hashes(tails)
+        tail_keys, tail_counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)
+        np.subtract.at(counts, np.searchsorted(keys, tail_keys), tail_counts)  # every tail feature is among them
+        kept = counts > 0
+        return base + self._matrix(keys[kept], counts[kept], n_rows)
+
+    def _keys(self, rows: np.ndarray, hashes: np.ndarray, n_rows: int) -> np.ndarray:
+        """One integer per (row, column): row * n_features + column."""
         n_features = self.settings.n_features
         # int32 keys while row * n_features fits (batches of up to 2,047 texts with 2^20 features): sorting them
         # takes half as long as int64 keys, and the sort is a tenth of the featurising.
-        key_type = np.int32 if len(texts) * n_features < 2**31 else np.int64
-        columns = (np.concatenate([char_hashes, word_hashes]) & self._mask).astype(key_type)
-        rows = np.concatenate([char_rows, word_rows]).astype(key_type)
-        # One sort of (row, column) keys counts the duplicates and leaves the rows in CSR order.
-        keys, counts = np.unique(rows * key_type(n_features) + columns, return_counts=True)
+        key_type = np.int32 if n_rows * n_features < 2**31 else np.int64
+        return rows.astype(key_type) * key_type(n_features) + (hashes & self._mask).astype(key_type)
+
+    def _matrix(self, keys: np.ndarray, counts: np.ndarray, n_rows: int) -> sp.csr_matrix:
+        """The CSR matrix of sorted, distinct keys and their counts."""
+        n_features = self.settings.n_features
         # int32 indices when they fit, as scipy would store them: given int64, it scans them to decide (~60 us).
         index_dtype = np.int32 if len(keys) < 2**31 else np.int64
-        indptr = np.zeros(len(texts) + 1, dtype=index_dtype)
-        np.cumsum(np.bincount(keys // n_features, minlength=len(texts)), out=indptr[1:])
-        matrix = sp.csr_matrix((counts.astype(np.float32), (keys & key_type(n_features - 1)).astype(np.int32), indptr),
-                               shape=(len(texts), n_features))
-        matrix.has_sorted_indices = True
+        indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+        np.cumsum(np.bincount(keys // n_features, minlength=n_rows), out=indptr[1:])
+        matrix = sp.csr_matrix((counts.astype(np.float32), (keys & keys.dtype.type(n_features - 1)).astype(np.int32), indptr),
+                               shape=(n_rows, n_features))
+        matrix.has_canonical_format = True  # sorted and distinct: sums with other counts stay so
         return matrix
 
     def named_features(self, text: str, tokens: list[str]) -> dict[int, str]:

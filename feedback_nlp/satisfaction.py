@@ -44,7 +44,13 @@ def dialogue_view(doc: Analysis) -> tuple[str, list[str]]:
     """The text and tokens the text models read for one contact (the same in training and inference)."""
     turns = doc.turns
     text = " | ".join([t.text_norm for t in turns])
-    tokens = list(chain.from_iterable(t.tokens or () for t in turns))
+    return text, list(chain.from_iterable(t.tokens or () for t in turns)) + dialogue_markers(doc)
+
+
+def dialogue_markers(doc: Analysis) -> list[str]:
+    """The tokens after the turns' own in `dialogue_view`: the customer's last words, moods and the dialogue's shape."""
+    turns = doc.turns
+    tokens: list[str] = []
     customer = doc.customer_turns
     if customer:
         tokens += map("last:".__add__, customer[-1].tokens or ())
@@ -53,7 +59,7 @@ def dialogue_view(doc: Analysis) -> tuple[str, list[str]]:
     if doc.sentiment_label:
         tokens.append(f"sent:{doc.sentiment_label}")
     tokens += [f"nturns:{min(len(turns), 8)}", f"lastspk:{turns[-1].speaker if turns else CUSTOMER}"]
-    return text, tokens
+    return tokens
 
 
 def structure_features(doc: Analysis) -> list[float]:
@@ -149,11 +155,21 @@ class SatisfactionModel:
         return self
 
     def predict_proba(self, docs: list[Analysis], key_owner: list | None = None) -> dict[str, np.ndarray]:
-        views = [dialogue_view(d) for d in docs]
-        counts = batch_counts(self.featurizer, key_owner if key_owner is not None else docs,
-                              [v[0] for v in views], [v[1] for v in views], "dialogue")
+        counts = self._dialogue_counts(docs, key_owner if key_owner is not None else docs)
         standard = (self._meta_features(counts, docs) - self.mean_) / self.scale_
         return {k: _softmax(standard @ coef.T + intercept) for k, (coef, intercept) in self.meta_.items()}
+
+    def _dialogue_counts(self, docs: list[Analysis], key_owner: list):
+        """The feature counts of each contact's `dialogue_view`."""
+        featurizer = self.featurizer
+        if all(not d.is_transcript and len(d.turns) == 1 for d in docs):
+            # A plain text's dialogue is its one turn: the contact's features (which the category model has
+            # counted for this batch) plus those of the markers.
+            tokens = [d.customer_tokens for d in docs]
+            contact = batch_counts(featurizer, key_owner, [d.customer_text for d in docs], tokens, "contact")
+            return featurizer.extended_counts(contact, tokens, [dialogue_markers(d) for d in docs])
+        views = [dialogue_view(d) for d in docs]
+        return batch_counts(featurizer, key_owner, [v[0] for v in views], [v[1] for v in views], "dialogue")
 
     def save(self, directory: str | Path, info: dict[str, Any] | None = None) -> Path:
         directory = Path(directory)

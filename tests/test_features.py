@@ -34,6 +34,19 @@ def test_a_batch_too_large_for_int32_keys_counts_as_small_ones_do():
     assert large.indices.dtype == np.int32 and (large[-4:] != small).nnz == 0 and (large[:4] != small).nnz == 0
 
 
+def test_counts_extended_by_extra_tokens_equal_counts_of_the_whole_lists():
+    # The extra tokens' features reach back into the tokens before them: a pair with the last one, a negation
+    # ("不" ends the first list), a lexicon word's window ("很" before "好" in the extras).
+    featurizer = HashedFeaturizer()
+    extra = [["last:满意", "sent:neg"], ["好"], ["很", "好", "不", "满意"], []]
+    tokens = [t + ["不"] if i == 0 else t for i, t in enumerate(TOKENS)]
+    whole = featurizer.counts(TEXTS, [t + e for t, e in zip(tokens, extra, strict=True)])
+    extended = featurizer.extended_counts(featurizer.counts(TEXTS, tokens), tokens, extra)
+    for name in ("indptr", "indices", "data"):
+        assert getattr(extended, name).dtype == getattr(whole, name).dtype
+        assert np.array_equal(getattr(extended, name), getattr(whole, name)), name
+
+
 def test_hashes_do_not_depend_on_the_process():
     # Python's hash() is salted per process; the features must not be, or a saved model would read garbage.
     code = ("from feedback_nlp.features import HashedFeaturizer; m = HashedFeaturizer().counts(['退款没到账'], "

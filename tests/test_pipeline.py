@@ -55,6 +55,17 @@ def test_pipe_matches_call_and_keeps_order(full_nlp):
         assert {k: v for k, v in a.items() if k != "id"} == {k: v for k, v in b.items() if k != "id"}
 
 
+def test_plain_texts_score_the_same_with_and_without_a_transcript_in_their_batch(full_nlp):
+    # A batch of plain texts only featurises a dialogue's markers on top of the contact's counts; one transcript in
+    # the batch sends every contact through the featurising of whole dialogues.
+    texts = ["退款没到账，不满意", "请问怎么开通", "你们服务太差了，我要投诉", "谢谢你们，很好", "不"]
+    transcript = {"id": "t", "turns": [{"speaker": "customer", "text": "扣了两次款"}, {"speaker": "agent", "text": "您好"}]}
+    alone = [d.to_dict() for d in full_nlp.pipe(texts, batch_size=8)]
+    mixed = [d.to_dict() for d in full_nlp.pipe([*texts, transcript], batch_size=8)][: len(texts)]
+    assert [d["satisfaction_dist"] for d in alone] == [d["satisfaction_dist"] for d in mixed]
+    assert alone == mixed
+
+
 def test_pipe_with_two_processes_matches_one(full_nlp):
     nlp = full_nlp
     texts = [f"第{i}次打电话了，退款还没到账" for i in range(60)]
