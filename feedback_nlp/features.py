@@ -247,7 +247,8 @@ class HashedFeaturizer:
         """Raw counts, shape (n_texts, n_features)."""
         char_rows, char_hashes = self._recent_char_hashes(list(texts))
         word_rows, word_hashes, _ = self._word_hashes(list(tokens))
-        keys = self._keys(np.concatenate([char_rows, word_rows]), np.concatenate([char_hashes, word_hashes]), len(texts))
+        rows, hashes = np.concatenate([char_rows, word_rows]), np.concatenate([char_hashes, word_hashes])
+        keys = self._keys(rows, hashes, len(texts))
         # One sort of (row, column) keys counts the duplicates and leaves the rows in CSR order.
         return self._matrix(*np.unique(keys, return_counts=True), len(texts))
 
@@ -257,7 +258,7 @@ class HashedFeaturizer:
         Only the features that the extra tokens take part in are hashed: those of each tail-plus-extra list less
         those of the tail alone, the tail being the last tokens of a list, as far back as a feature of the first
         extra token reaches (its word pair, a negation before it, a lexicon word's window). The satisfaction model
-        reads a plain text's tokens plus a few markers: this costs a fifth of featurising them all again."""
+        reads a plain text's tokens plus a few markers: this takes two thirds of the time of featurising them all."""
         tails = [t[-_CONTEXT:] for t in tokens]
         n_rows = base.shape[0]
         rows, hashes, _ = self._word_hashes([t + e for t, e in zip(tails, extra, strict=True)])
@@ -283,8 +284,8 @@ class HashedFeaturizer:
         index_dtype = np.int32 if len(keys) < 2**31 else np.int64
         indptr = np.zeros(n_rows + 1, dtype=index_dtype)
         np.cumsum(np.bincount(keys // n_features, minlength=n_rows), out=indptr[1:])
-        matrix = sp.csr_matrix((counts.astype(np.float32), (keys & keys.dtype.type(n_features - 1)).astype(np.int32), indptr),
-                               shape=(n_rows, n_features))
+        columns = (keys & keys.dtype.type(n_features - 1)).astype(np.int32)
+        matrix = sp.csr_matrix((counts.astype(np.float32), columns, indptr), shape=(n_rows, n_features))
         matrix.has_canonical_format = True  # sorted and distinct: sums with other counts stay so
         return matrix
 
