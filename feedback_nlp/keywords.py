@@ -128,19 +128,20 @@ class KeywordExtractor(DocComponent):
         return memo
 
     def extract(self, tokens: list[str]) -> list[str]:
+        return self._top(tokens, self._remember(tokens))
+
+    def _top(self, tokens: list[str], idf: dict[str, float]) -> list[str]:
+        """The top-k words of `tokens` by TF-IDF, `idf` holding all of them."""
         counts = Counter(tokens)
-        idf = self._idf
-        if not counts.keys() <= idf.keys():  # a set comparison in C: in a batch, `pipe` has looked them all up
-            idf = self._remember(list(counts))
         scored = [(-n * idf[w], w) for w, n in counts.items() if idf[w] > 0]
         scored.sort()
         return [word for _, word in scored[: self.top_k]]
 
     def pipe(self, docs: Iterable[Analysis]) -> list[Analysis]:
         docs = docs if isinstance(docs, list) else list(docs)
-        self._remember([w for doc in docs for w in doc.customer_tokens])  # one table lookup for the whole batch
+        idf = self._remember([w for doc in docs for w in doc.customer_tokens])  # one table lookup for the batch
         for doc in docs:
-            self.process(doc)
+            doc.keywords = self._top(doc.customer_tokens, idf)
         return docs
 
     def process(self, doc: Analysis) -> None:
