@@ -96,6 +96,27 @@ class TokenFacts(NamedTuple):
     lexical: np.ndarray  # bool: has a polarity or an emotion
 
 
+def _lengths(lists: list[list[str]]) -> np.ndarray:
+    return np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+
+
+def _in_document_order(parts: list[tuple[TokenFacts, np.ndarray]]) -> tuple[TokenFacts, np.ndarray]:
+    """The facts of several parts of each document's tokens (each part's facts flat over the batch, with its
+    length per document) joined as each document's first part, then its second, ...; and each token's document."""
+    lengths = np.column_stack([n for _, n in parts])
+    ends = np.cumsum(lengths.ravel()).reshape(lengths.shape)  # where each (document, part) ends in the joined order
+    total = int(ends[-1, -1]) if len(ends) else 0
+    documents = np.arange(len(lengths))
+    joined = [np.empty(total, dtype=field.dtype) for field in parts[0][0]]
+    for p, (facts, n) in enumerate(parts):
+        # Token k of part p, in document d, goes where (d, p) starts, plus its rank within (d, p).
+        starts = np.cumsum(n) - n
+        position = np.repeat(ends[:, p] - n - starts, n) + np.arange(int(n.sum()))
+        for out, field in zip(joined, facts, strict=True):
+            out[position] = field
+    return TokenFacts(*joined), np.repeat(documents, lengths.sum(axis=1))
+
+
 class WordFacts:
     """Per-word hashes and lexicon facts, worked out once per distinct word and kept (up to `limit` words).
 
@@ -109,14 +130,18 @@ class WordFacts:
 
     def _reset(self) -> None:
         self._index: dict[str, int] = {}
+        # prefix -> {word: the row of prefix + word}: the prefixed string is built once, when first seen.
+        self._prefixed: dict[str, dict[str, int]] = {}
+        self._size = 0
         # One row per fact, one column per word: a batch's gather gives each fact as a contiguous array.
         self._hashes = np.zeros((4, 1024), dtype=np.uint64)  # hash, word, negated_word, pair_left
         self._flags = np.zeros((5, 1024), dtype=np.int8)  # negation, polarity, emotion, degree, lexical
 
-    def _add(self, words: list[str]) -> None:
+    def _add(self, words: list[str]) -> int:
+        """Work out the facts of `words` into new columns; returns the first one."""
         lexicon = load_lexicon()
-        start = len(self._index)
-        needed = start + len(words)
+        start = self._size
+        needed = self._size = start + len(words)
         if needed > self._hashes.shape[1]:
             grow = max(needed, 2 * self._hashes.shape[1]) - self._hashes.shape[1]
             self._hashes = np.concatenate([self._hashes, np.zeros((4, grow), np.uint64)], axis=1)
@@ -129,21 +154,26 @@ class WordFacts:
             [w in lexicon.negations for w in words], polarity, emotion, [w in lexicon.degree for w in words],
             [p != 0 or e >= 0 for p, e in zip(polarity, emotion, strict=True)],
         ]
-        self._index.update(zip(words, range(start, needed)))
+        return start
 
-    def lookup(self, tokens: list[str]) -> TokenFacts:
+    def lookup(self, tokens: list[str], prefix: str = "") -> TokenFacts:
+        """The facts of each token, or with `prefix` those of prefix + token (found by the token itself: cheaper
+        than building and hashing the prefixed string again for every occurrence)."""
         with self._lock:
+            index = self._prefixed.setdefault(prefix, {}) if prefix else self._index
             # map, not a generator: this runs once per token; -1 marks a word not seen before.
-            found = list(map(self._index.get, tokens, repeat(-1, len(tokens))))
+            found = list(map(index.get, tokens, repeat(-1, len(tokens))))
             rows = np.array(found, dtype=np.int64)
             if -1 in found:
                 new_at = np.flatnonzero(rows < 0).tolist()
                 unknown = list(dict.fromkeys([tokens[i] for i in new_at]))
-                if len(self._index) + len(unknown) > self.limit:
+                if self._size + len(unknown) > self.limit:
                     self._reset()
+                    index = self._prefixed.setdefault(prefix, {}) if prefix else self._index
                     unknown, new_at = list(dict.fromkeys(tokens)), range(len(tokens))
-                self._add(unknown)
-                rows[new_at] = [self._index[tokens[i]] for i in new_at]
+                start = self._add([prefix + w for w in unknown] if prefix else unknown)
+                index.update(zip(unknown, range(start, start + len(unknown))))
+                rows[new_at] = [index[tokens[i]] for i in new_at]
             # Growing replaces the tables rather than resizing them, so these gathers stay valid after the lock.
             hashes, flags = self._hashes[:, rows], self._flags[:, rows]
         negation, polarity, emotion, degree, lexical = flags
@@ -196,10 +226,16 @@ class HashedFeaturizer:
 
     # --- words, negated words, word pairs, lexicon tags -------------------------------------------------------
     def _word_hashes(self, tokens: list[list[str]], with_names: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
-        s = self.settings
         flat = list(chain.from_iterable(tokens))
-        doc = np.repeat(np.arange(len(tokens)), np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)))
         facts = WORD_FACTS.lookup(flat)
+        return self._word_features(facts, np.repeat(np.arange(len(tokens)), _lengths(tokens)),
+                                   flat if with_names else None)
+
+    def _word_features(self, facts: TokenFacts, doc: np.ndarray, flat: list[str] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, list]:
+        """Row and hash of every word feature of a batch's tokens, from their facts and documents, in order; given
+        the tokens themselves (`flat`), also a readable name per feature."""
+        s, with_names = self.settings, flat is not None
         rows, hashes = [doc], [facts.word]
         names = [f"w:{t}" for t in flat] if with_names else []
         pairs = _same_doc_runs(doc, 2)
@@ -252,16 +288,22 @@ class HashedFeaturizer:
         # One sort of (row, column) keys counts the duplicates and leaves the rows in CSR order.
         return self._matrix(*np.unique(keys, return_counts=True), len(texts))
 
-    def extended_counts(self, base: sp.csr_matrix, tokens: list[list[str]], extra: list[list[str]]) -> sp.csr_matrix:
-        """`counts(texts, [t + e for t, e in zip(tokens, extra)])`, given `base = counts(texts, tokens)`.
+    def extended_counts(self, base: sp.csr_matrix, tokens: list[list[str]], prefix: str,
+                        extra: list[list[str]]) -> sp.csr_matrix:
+        """`counts(texts, [t + [prefix + w for w in t] + e for t, e in zip(tokens, extra)])`, given
+        `base = counts(texts, tokens)`: each token list followed by a prefixed copy of itself and extra tokens.
 
-        Only the features that the extra tokens take part in are hashed: those of each tail-plus-extra list less
+        Only the features that the added tokens take part in are hashed: those of each tail-plus-added list less
         those of the tail alone, the tail being the last tokens of a list, as far back as a feature of the first
-        extra token reaches (its word pair, a negation before it, a lexicon word's window). The satisfaction model
-        reads a plain text's tokens plus a few markers: this takes two thirds of the time of featurising them all."""
+        added token reaches (its word pair, a negation before it, a lexicon word's window). The satisfaction model
+        reads a plain text's tokens, copies of them marked as the customer's last words, and a few markers: this
+        takes half the time of featurising the whole lists."""
         tails = [t[-_CONTEXT:] for t in tokens]
         n_rows = base.shape[0]
-        rows, hashes, _ = self._word_hashes([t + e for t, e in zip(tails, extra, strict=True)])
+        parts = [(WORD_FACTS.lookup(list(chain.from_iterable(tails))), _lengths(tails)),
+                 (WORD_FACTS.lookup(list(chain.from_iterable(tokens)), prefix), _lengths(tokens)),
+                 (WORD_FACTS.lookup(list(chain.from_iterable(extra))), _lengths(extra))]
+        rows, hashes, _ = self._word_features(*_in_document_order(parts))
         keys, counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)
         rows, hashes, _ = self._word_hashes(tails)
         tail_keys, tail_counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)

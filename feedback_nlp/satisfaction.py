@@ -40,22 +40,26 @@ TEXT_SCORES = ("S", "A", "E")
 OUTPUT_SCORES = ("S", "A")
 
 
+LAST_WORDS = "last:"  # marks the words of the customer's last turn
+
+
 def dialogue_view(doc: Analysis) -> tuple[str, list[str]]:
-    """The text and tokens the text models read for one contact (the same in training and inference)."""
+    """The text and tokens the text models read for one contact (the same in training and inference): the turns'
+    words, the customer's last words again marked as such, and `dialogue_markers`."""
     turns = doc.turns
     text = " | ".join([t.text_norm for t in turns])
-    return text, list(chain.from_iterable(t.tokens or () for t in turns)) + dialogue_markers(doc)
+    customer = doc.customer_turns
+    last_words = [LAST_WORDS + w for w in customer[-1].tokens or ()] if customer else []
+    return text, list(chain.from_iterable(t.tokens or () for t in turns)) + last_words + dialogue_markers(doc)
 
 
 def dialogue_markers(doc: Analysis) -> list[str]:
-    """The tokens after the turns' own in `dialogue_view`: the customer's last words, moods and the dialogue's shape."""
+    """The customer's moods and the dialogue's shape, as tokens."""
     turns = doc.turns
     tokens: list[str] = []
     customer = doc.customer_turns
-    if customer:
-        tokens += map("last:".__add__, customer[-1].tokens or ())
-        if customer[0].sentiment_label:
-            tokens += [f"firstsent:{customer[0].sentiment_label}", f"lastsent:{customer[-1].sentiment_label}"]
+    if customer and customer[0].sentiment_label:
+        tokens += [f"firstsent:{customer[0].sentiment_label}", f"lastsent:{customer[-1].sentiment_label}"]
     if doc.sentiment_label:
         tokens.append(f"sent:{doc.sentiment_label}")
     tokens += [f"nturns:{min(len(turns), 8)}", f"lastspk:{turns[-1].speaker if turns else CUSTOMER}"]
@@ -163,11 +167,11 @@ class SatisfactionModel:
         """The feature counts of each contact's `dialogue_view`."""
         featurizer = self.featurizer
         if all(not d.is_transcript and len(d.turns) == 1 for d in docs):
-            # A plain text's dialogue is its one turn: the contact's features (which the category model has
-            # counted for this batch) plus those of the markers.
+            # A plain text's dialogue is its one turn, which is also the customer's last: the contact's features
+            # (which the category model has counted for this batch) plus those of its last words and markers.
             tokens = [d.customer_tokens for d in docs]
             contact = batch_counts(featurizer, key_owner, [d.customer_text for d in docs], tokens, "contact")
-            return featurizer.extended_counts(contact, tokens, [dialogue_markers(d) for d in docs])
+            return featurizer.extended_counts(contact, tokens, LAST_WORDS, [dialogue_markers(d) for d in docs])
         views = [dialogue_view(d) for d in docs]
         return batch_counts(featurizer, key_owner, [v[0] for v in views], [v[1] for v in views], "dialogue")
 

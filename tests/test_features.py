@@ -34,17 +34,20 @@ def test_a_batch_too_large_for_int32_keys_counts_as_small_ones_do():
     assert large.indices.dtype == np.int32 and (large[-4:] != small).nnz == 0 and (large[:4] != small).nnz == 0
 
 
-def test_counts_extended_by_extra_tokens_equal_counts_of_the_whole_lists():
-    # The extra tokens' features reach back into the tokens before them: a pair with the last one, a negation
-    # ("不" ends the first list), a lexicon word's window ("很" before "好" in the extras).
+def test_counts_extended_by_added_tokens_equal_counts_of_the_whole_lists():
+    # The added tokens' features reach back into the tokens before them: a pair with the last one, a negation
+    # ("不" ends the first list, and its prefixed copy ends the copies), a lexicon word's window ("很" before "好"
+    # in the extras, "没" two tokens before the extras of the second list).
     featurizer = HashedFeaturizer()
-    extra = [["last:满意", "sent:neg"], ["好"], ["很", "好", "不", "满意"], []]
+    extra = [["sent:neg", "不"], ["好"], ["很", "好", "不", "满意"], []]
     tokens = [t + ["不"] if i == 0 else t for i, t in enumerate(TOKENS)]
-    whole = featurizer.counts(TEXTS, [t + e for t, e in zip(tokens, extra, strict=True)])
-    extended = featurizer.extended_counts(featurizer.counts(TEXTS, tokens), tokens, extra)
+    whole = featurizer.counts(TEXTS, [t + ["last:" + w for w in t] + e for t, e in zip(tokens, extra, strict=True)])
+    extended = featurizer.extended_counts(featurizer.counts(TEXTS, tokens), tokens, "last:", extra)
     for name in ("indptr", "indices", "data"):
         assert getattr(extended, name).dtype == getattr(whole, name).dtype
         assert np.array_equal(getattr(extended, name), getattr(whole, name)), name
+    no_tokens = featurizer.extended_counts(featurizer.counts(TEXTS, [[]] * 4), [[]] * 4, "last:", extra)
+    assert (no_tokens != featurizer.counts(TEXTS, extra)).nnz == 0
 
 
 def test_hashes_do_not_depend_on_the_process():
@@ -116,6 +119,20 @@ def test_word_facts_stay_right_when_the_vocabulary_is_reset():
     assert again.negation.tolist() == [False, True, False, False, False]
     assert again.hash[0] == again.hash[4] and again.hash[1] == first.hash[0]
     assert again.polarity[2] == 1  # 满意 is a positive lexicon word
+
+
+def test_prefixed_word_facts_are_those_of_the_prefixed_words():
+    from feedback_nlp.features import WordFacts
+
+    words = ["不", "满意", "服务", "不"]
+    for limit in (1_000, 5):  # the second fills up during the prefixed lookup and starts afresh
+        facts = WordFacts(limit=limit)
+        plain = facts.lookup(words)
+        prefixed = facts.lookup(words, "last:")
+        expected = WordFacts().lookup(["last:" + w for w in words])
+        for name, value in prefixed._asdict().items():
+            assert np.array_equal(value, getattr(expected, name)), name
+        assert not prefixed.negation.any() and plain.negation[0] and prefixed.hash[0] != plain.hash[0]
 
 
 def test_the_remembered_character_ngrams_are_the_batch_own():
