@@ -14,16 +14,16 @@ was half of the pipeline's time. Hashes are deterministic across processes and p
 from __future__ import annotations
 
 import threading
-import zlib
 from collections import OrderedDict
-from itertools import chain, repeat
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, NamedTuple, TypeVar
+from itertools import chain
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 
-from .lexicon import EMOTIONS, NEGATION_WINDOW, load_lexicon
+from .lexicon import EMOTIONS, NEGATION_WINDOW
+from .word_facts import PRIME, WORD_FACTS, TokenFacts, in_document_order, lengths, mix
 
 T = TypeVar("T")
 
@@ -49,29 +49,9 @@ class FeatureSettings:
         return asdict(self)
 
 
-_PRIME = np.uint64(0x100000001B3)
-_SALT = {"char": 0x9E3779B97F4A7C15, "word": 0xC2B2AE3D27D4EB4F, "neg": 0x165667B19E3779F9,
-         "pair": 0xD6E8FEB86659FD93, "lex": 0xFF51AFD7ED558CCD}
 _LEX_TAGS = ("pos", "neg", "strong_pos", "strong_neg", *EMOTIONS, *(f"negated_{e}" for e in EMOTIONS))
 _WINDOW = np.arange(1, NEGATION_WINDOW + 1)  # how far back a negation or degree adverb reaches
 _CONTEXT = max(NEGATION_WINDOW, 1)  # how many tokens before it any word feature of a token reads
-
-
-_SALT64 = {name: np.uint64(value) for name, value in _SALT.items()}
-_MIX_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
-_MIX_FACTORS = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
-
-
-def _mix(h: np.ndarray, salt: str) -> np.ndarray:
-    """splitmix64's finaliser: spreads similar inputs over all bits before the modulo. Unsigned array arithmetic
-    wraps silently (only numpy scalars warn), so no errstate, which costs more than the arithmetic on small batches."""
-    h = h ^ _SALT64[salt]
-    h ^= h >> _MIX_SHIFTS[0]
-    h *= _MIX_FACTORS[0]
-    h ^= h >> _MIX_SHIFTS[1]
-    h *= _MIX_FACTORS[1]
-    h ^= h >> _MIX_SHIFTS[2]
-    return h
 
 
 def _same_doc_runs(doc: np.ndarray, size: int) -> np.ndarray:
@@ -82,107 +62,8 @@ def _same_doc_runs(doc: np.ndarray, size: int) -> np.ndarray:
     return starts[doc[starts] == doc[starts + size - 1]]
 
 
-class TokenFacts(NamedTuple):
-    """What the featurizer needs of each token of a batch, one array entry per token."""
-
-    hash: np.ndarray  # CRC-32 of the word, uint64
-    word: np.ndarray  # the word's feature hash, uint64
-    negated_word: np.ndarray  # its feature hash after a negation, uint64
-    pair_left: np.ndarray  # its part of a word pair's hash, uint64
-    negation: np.ndarray  # bool
-    polarity: np.ndarray  # int8: -1, 0, 1
-    emotion: np.ndarray  # int8: index into EMOTIONS, -1 for none
-    degree: np.ndarray  # bool: a degree adverb
-    lexical: np.ndarray  # bool: has a polarity or an emotion
-
-
-def _lengths(lists: list[list[str]]) -> np.ndarray:
-    return np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-
-
-def _in_document_order(parts: list[tuple[TokenFacts, np.ndarray]]) -> tuple[TokenFacts, np.ndarray]:
-    """The facts of several parts of each document's tokens (each part's facts flat over the batch, with its
-    length per document) joined as each document's first part, then its second, ...; and each token's document."""
-    lengths = np.column_stack([n for _, n in parts])
-    ends = np.cumsum(lengths.ravel()).reshape(lengths.shape)  # where each (document, part) ends in the joined order
-    total = int(ends[-1, -1]) if len(ends) else 0
-    documents = np.arange(len(lengths))
-    joined = [np.empty(total, dtype=field.dtype) for field in parts[0][0]]
-    for p, (facts, n) in enumerate(parts):
-        # Token k of part p, in document d, goes where (d, p) starts, plus its rank within (d, p).
-        starts = np.cumsum(n) - n
-        position = np.repeat(ends[:, p] - n - starts, n) + np.arange(int(n.sum()))
-        for out, field in zip(joined, facts, strict=True):
-            out[position] = field
-    return TokenFacts(*joined), np.repeat(documents, lengths.sum(axis=1))
-
-
-class WordFacts:
-    """Per-word hashes and lexicon facts, worked out once per distinct word and kept (up to `limit` words).
-
-    Vocabularies repeat from batch to batch, so after warm-up a batch costs one dictionary lookup per token and
-    two gathers, instead of a CRC, three hash mixes and four lexicon lookups per word."""
-
-    def __init__(self, limit: int = 1_000_000):
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._reset()
-
-    def _reset(self) -> None:
-        self._index: dict[str, int] = {}
-        # prefix -> {word: the row of prefix + word}: the prefixed string is built once, when first seen.
-        self._prefixed: dict[str, dict[str, int]] = {}
-        self._size = 0
-        # One row per fact, one column per word: a batch's gather gives each fact as a contiguous array.
-        self._hashes = np.zeros((4, 1024), dtype=np.uint64)  # hash, word, negated_word, pair_left
-        self._flags = np.zeros((5, 1024), dtype=np.int8)  # negation, polarity, emotion, degree, lexical
-
-    def _add(self, words: list[str]) -> int:
-        """Work out the facts of `words` into new columns; returns the first one."""
-        lexicon = load_lexicon()
-        start = self._size
-        needed = self._size = start + len(words)
-        if needed > self._hashes.shape[1]:
-            grow = max(needed, 2 * self._hashes.shape[1]) - self._hashes.shape[1]
-            self._hashes = np.concatenate([self._hashes, np.zeros((4, grow), np.uint64)], axis=1)
-            self._flags = np.concatenate([self._flags, np.zeros((5, grow), np.int8)], axis=1)
-        crc = np.array([zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words], dtype=np.uint64)
-        self._hashes[:, start:needed] = [crc, _mix(crc, "word"), _mix(crc, "neg"), _mix(crc, "pair") * _PRIME]
-        polarity = [lexicon.polarity.get(w, 0) for w in words]
-        emotion = [EMOTIONS.index(lexicon.emotion[w]) if w in lexicon.emotion else -1 for w in words]
-        self._flags[:, start:needed] = [
-            [w in lexicon.negations for w in words], polarity, emotion, [w in lexicon.degree for w in words],
-            [p != 0 or e >= 0 for p, e in zip(polarity, emotion, strict=True)],
-        ]
-        return start
-
-    def lookup(self, tokens: list[str], prefix: str = "") -> TokenFacts:
-        """The facts of each token, or with `prefix` those of prefix + token (found by the token itself: cheaper
-        than building and hashing the prefixed string again for every occurrence)."""
-        with self._lock:
-            index = self._prefixed.setdefault(prefix, {}) if prefix else self._index
-            # map, not a generator: this runs once per token; -1 marks a word not seen before.
-            found = list(map(index.get, tokens, repeat(-1, len(tokens))))
-            rows = np.array(found, dtype=np.int64)
-            if -1 in found:
-                new_at = np.flatnonzero(rows < 0).tolist()
-                unknown = list(dict.fromkeys([tokens[i] for i in new_at]))
-                if self._size + len(unknown) > self.limit:
-                    self._reset()
-                    index = self._prefixed.setdefault(prefix, {}) if prefix else self._index
-                    unknown, new_at = list(dict.fromkeys(tokens)), range(len(tokens))
-                start = self._add([prefix + w for w in unknown] if prefix else unknown)
-                index.update(zip(unknown, range(start, start + len(unknown))))
-                rows[new_at] = [index[tokens[i]] for i in new_at]
-            # Growing replaces the tables rather than resizing them, so these gathers stay valid after the lock.
-            hashes, flags = self._hashes[:, rows], self._flags[:, rows]
-        negation, polarity, emotion, degree, lexical = flags
-        return TokenFacts(*hashes, negation.view(bool), polarity, emotion, degree.view(bool), lexical.view(bool))
-
-
-WORD_FACTS = WordFacts()
 # The feature hash of each lexicon tag (the tags are few and fixed).
-_LEX_HASHES = _mix(np.arange(len(_LEX_TAGS), dtype=np.uint64), "lex")
+_LEX_HASHES = mix(np.arange(len(_LEX_TAGS), dtype=np.uint64), "lex")
 
 
 # The last batch's character n-grams (key, (rows, hashes)); a one-slot list so that replacing it is one assignment.
@@ -206,11 +87,11 @@ class HashedFeaturizer:
             starts = _same_doc_runs(doc, size)
             h = np.full(len(starts), size, dtype=np.uint64)
             for offset in range(size):
-                h = h * _PRIME + codes[starts + offset]
+                h = h * PRIME + codes[starts + offset]
             rows.append(doc[starts])
             hashes.append(h)
             spans += [(int(p), size) for p in starts] if with_spans else []
-        return np.concatenate(rows), _mix(np.concatenate(hashes), "char"), spans
+        return np.concatenate(rows), mix(np.concatenate(hashes), "char"), spans
 
     def _recent_char_hashes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """`_char_hashes`, remembering the last batch: the contact and dialogue levels of a batch of plain texts
@@ -228,7 +109,7 @@ class HashedFeaturizer:
     def _word_hashes(self, tokens: list[list[str]], with_names: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
         flat = list(chain.from_iterable(tokens))
         facts = WORD_FACTS.lookup(flat)
-        return self._word_features(facts, np.repeat(np.arange(len(tokens)), _lengths(tokens)),
+        return self._word_features(facts, np.repeat(np.arange(len(tokens)), lengths(tokens)),
                                    flat if with_names else None)
 
     def _word_features(self, facts: TokenFacts, doc: np.ndarray, flat: list[str] | None = None
@@ -247,7 +128,7 @@ class HashedFeaturizer:
             names += [f"neg:{flat[p]}" for p in after] if with_names else []
         if s.word_bigrams:
             rows.append(doc[pairs])
-            hashes.append(_mix(facts.pair_left[pairs] + facts.hash[pairs + 1], "pair"))
+            hashes.append(mix(facts.pair_left[pairs] + facts.hash[pairs + 1], "pair"))
             names += [f"b:{flat[p]}|{flat[p + 1]}" for p in pairs] if with_names else []
         if s.lexicon_tags:
             tag_rows, tag_ids = self._lexicon_tags(facts, doc)
@@ -300,10 +181,11 @@ class HashedFeaturizer:
         takes half the time of featurising the whole lists."""
         tails = [t[-_CONTEXT:] for t in tokens]
         n_rows = base.shape[0]
-        parts = [(WORD_FACTS.lookup(list(chain.from_iterable(tails))), _lengths(tails)),
-                 (WORD_FACTS.lookup(list(chain.from_iterable(tokens)), prefix), _lengths(tokens)),
-                 (WORD_FACTS.lookup(list(chain.from_iterable(extra))), _lengths(extra))]
-        rows, hashes, _ = self._word_features(*_in_document_order(parts))
+        # The copies first: their words are the ones `counts` has just looked up for `base`.
+        copies = WORD_FACTS.lookup(list(chain.from_iterable(tokens)), prefix)
+        parts = [(WORD_FACTS.lookup(list(chain.from_iterable(tails))), lengths(tails)), (copies, lengths(tokens)),
+                 (WORD_FACTS.lookup(list(chain.from_iterable(extra))), lengths(extra))]
+        rows, hashes, _ = self._word_features(*in_document_order(parts))
         keys, counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)
         rows, hashes, _ = self._word_hashes(tails)
         tail_keys, tail_counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)

@@ -110,7 +110,7 @@ def test_a_bank_scores_each_model_as_it_would_alone():
 
 
 def test_word_facts_stay_right_when_the_vocabulary_is_reset():
-    from feedback_nlp.features import WordFacts
+    from feedback_nlp.word_facts import WordFacts
 
     facts = WordFacts(limit=3)
     first = facts.lookup(["不", "满意", "服务"])
@@ -121,11 +121,21 @@ def test_word_facts_stay_right_when_the_vocabulary_is_reset():
     assert again.polarity[2] == 1  # 满意 is a positive lexicon word
 
 
+def test_word_facts_of_a_list_changed_since_its_last_lookup_are_its_new_words():
+    from feedback_nlp.word_facts import WordFacts
+
+    facts, words = WordFacts(), ["不", "满意"]
+    assert facts.lookup(words).negation.tolist() == [True, False]
+    words[0] = "很"
+    assert facts.lookup(words).negation.tolist() == [False, False]
+    assert facts.lookup(words, "last:").hash[0] == WordFacts().lookup(["last:很"]).hash[0]
+
+
 def test_prefixed_word_facts_are_those_of_the_prefixed_words():
-    from feedback_nlp.features import WordFacts
+    from feedback_nlp.word_facts import WordFacts
 
     words = ["不", "满意", "服务", "不"]
-    for limit in (1_000, 5):  # the second fills up during the prefixed lookup and starts afresh
+    for limit in (1_000, 3):  # the second is full before the prefixed lookup, which starts afresh
         facts = WordFacts(limit=limit)
         plain = facts.lookup(words)
         prefixed = facts.lookup(words, "last:")
@@ -153,8 +163,9 @@ def test_worker_processes_use_one_blas_thread():
 def test_the_vectorised_lexicon_tags_match_the_lexicon_reading_word_by_word():
     from collections import Counter
 
-    from feedback_nlp.features import _LEX_TAGS, WORD_FACTS
+    from feedback_nlp.features import _LEX_TAGS
     from feedback_nlp.lexicon import load_lexicon
+    from feedback_nlp.word_facts import WORD_FACTS
 
     docs = [["不", "满意"], ["非常", "满意", "，", "很", "生气"], ["没有", "不", "好"], ["不"], [],
             ["满意"], ["太", "失望", "了"], ["特别", "不", "开心"]]  # a window never reaches into the doc before
