@@ -1,6 +1,5 @@
 """The transformer path, end to end, on a tiny BERT that the test builds itself (no hub is reachable here)."""
 
-import time
 
 import pytest
 
@@ -47,7 +46,6 @@ def test_train_evaluate_and_load_in_a_pipeline(tiny_bert, tmp_path):
         writer.writerow(["text", "label"])
         writer.writerows(TRAIN * 3)
     out = tmp_path / "model"
-    started = time.time()
     runner = CliRunner()
     result = runner.invoke(app, ["train", "category", "--data", str(data), "--model", "transformer",
                                  "--base-model", str(tiny_bert), "--epochs", "20", "--max-length", "24",
@@ -60,7 +58,6 @@ def test_train_evaluate_and_load_in_a_pipeline(tiny_bert, tmp_path):
 
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["overall"]["accuracy"] >= 0.75  # a tiny random model can learn 12 training sentences
-    assert time.time() - started < 120
 
     from feedback_nlp.models import load_model
 
