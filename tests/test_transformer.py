@@ -1,6 +1,5 @@
 """The transformer path, end to end, on a tiny BERT that the test builds itself (no hub is reachable here)."""
 
-
 import pytest
 
 torch = pytest.importorskip("torch", reason="the [transformers] extra is not installed")
