@@ -131,7 +131,9 @@ class WordFacts:
         return columns
 
     def _prefixed_columns(self, tokens: list[str], columns: np.ndarray, prefix: str) -> np.ndarray:
-        by_word = self._prefixed.setdefault(prefix, np.full(self._hashes.shape[1], -1, dtype=np.int64))
+        by_word = self._prefixed.get(prefix)
+        if by_word is None:
+            by_word = self._prefixed[prefix] = np.full(self._hashes.shape[1], -1, dtype=np.int64)
         found = by_word[columns]
         new_at = np.flatnonzero(found < 0)
         if len(new_at):
