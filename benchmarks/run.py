@@ -10,6 +10,7 @@ the same texts; speed is reported as ratios, never asserted in tests. Work files
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -362,8 +363,9 @@ def profile(results: dict, n: int) -> None:
     nlp = feedback_nlp.load()
     texts = random.Random(0).sample(review_texts(50_000), n)  # the mix `analyze` reads, not the list's short head
     list(nlp.pipe(texts[:256]))
-    # The collector as `analyze` sets it; with the defaults, its full collections (walking the models) showed up
-    # as the self time of whichever function allocated at the moment, 9% of it in one place.
+    # The collector as `analyze` sets it (until the profile ends); with the defaults, its full collections (walking
+    # the models) showed up as the self time of whichever function allocated at the moment, 9% of it in one place.
+    threshold = gc.get_threshold()
     collect_garbage_rarely()
     per_stage: dict[str, float] = {}
     for start in range(0, len(texts), 256):
@@ -384,6 +386,8 @@ def profile(results: dict, n: int) -> None:
     for doc in nlp.pipe(texts, batch_size=256):
         doc.to_dict()
     profiler.stop()
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
     frames: dict[str, float] = {}
 
     def walk(frame):

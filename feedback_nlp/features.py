@@ -183,11 +183,12 @@ class HashedFeaturizer:
         n_rows = base.shape[0]
         # The copies first: their words are the ones `counts` has just looked up for `base`.
         copies = WORD_FACTS.lookup(list(chain.from_iterable(tokens)), prefix)
-        parts = [(WORD_FACTS.lookup(list(chain.from_iterable(tails))), lengths(tails)), (copies, lengths(tokens)),
+        tail_facts, tail_lengths = WORD_FACTS.lookup(list(chain.from_iterable(tails))), lengths(tails)
+        parts = [(tail_facts, tail_lengths), (copies, lengths(tokens)),
                  (WORD_FACTS.lookup(list(chain.from_iterable(extra))), lengths(extra))]
         rows, hashes, _ = self._word_features(*in_document_order(parts))
         keys, counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)
-        rows, hashes, _ = self._word_hashes(tails)
+        rows, hashes, _ = self._word_features(tail_facts, np.repeat(np.arange(n_rows), tail_lengths))
         tail_keys, tail_counts = np.unique(self._keys(rows, hashes, n_rows), return_counts=True)
         np.subtract.at(counts, np.searchsorted(keys, tail_keys), tail_counts)  # every tail feature is among them
         kept = counts > 0
