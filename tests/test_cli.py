@@ -29,6 +29,14 @@ def test_the_command_line_starts_without_the_model_stack():
     assert feedback_nlp.load is feedback_nlp.pipeline.load  # resolved on first use
 
 
+def test_the_command_line_parses_its_options_without_pydantic():
+    # typer 0.29 validates every option through pydantic, 0.2-0.4 s of each command's start-up (pyproject pins it).
+    code = ("import sys\nfrom feedback_nlp.cli import main\nsys.argv = ['feedback-nlp', 'analyze', '--help']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('pydantic' in sys.modules, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stderr.split()[-1] == "False"
+
+
 def test_analyze_with_workers_forks_them_from_a_warm_pipeline(tmp_path, monkeypatch):
     # Workers forked after the warm-up share its tables and tokenizer instead of each building its own.
     from feedback_nlp import batch
