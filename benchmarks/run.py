@@ -95,14 +95,20 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
     inputs = (("reviews", reviews, n_reviews), ("conversations", dialogues, n_dialogues))
     one_row = WORK / "one-review.csv"  # what a run costs before and after its records: start-up and exit
     pd.DataFrame({"id": [0], "text": review_texts(1)}).to_csv(one_row, index=False)
-    fixed_costs: list[float] = []
+    fixed_costs: dict[int, list[float]] = {1: [], 2: []}
     best: dict[tuple[str, int], tuple[float, int]] = {}
     speedups: dict[str, list[float]] = {name: [] for name, _, _ in inputs}
+    # The same ratio once each run's fixed cost (that round's one-row run with as many workers) is taken off:
+    # the scaling a long run sees, where start-up is a second of hours.
+    speedups_after_startup: dict[str, list[float]] = {name: [] for name, _, _ in inputs}
     snownlp = snownlp_timer(baseline_samples(review_texts(n_reviews), per_tool)["SnowNLP sentiment"])
     versus_snownlp: list[float] = []
     # Rounds over all configurations, so that 1 and 2 workers meet the same drifts of the machine's speed.
     for _ in range(repeats):
-        fixed_costs.append(run_measured([*CLI, "analyze", str(one_row), "-o", str(WORK / "out-one.parquet"), "-q"])[0])
+        fixed = {workers: run_measured([*CLI, "analyze", str(one_row), "-o", str(WORK / "out-one.parquet"), "-q",
+                                        "-w", str(workers)])[0] for workers in (1, 2)}
+        for workers, seconds in fixed.items():
+            fixed_costs[workers].append(seconds)
         for name, path, n in inputs:
             # SnowNLP just before and just after the review runs, so that a drift of the machine's speed over
             # those seconds weighs on both sides of the ratio alike.
@@ -116,10 +122,12 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
                 best[(name, workers)] = (min(previous[0], elapsed), max(previous[1], peak))
             # The two runs of one round are back to back: their ratio is the least disturbed by the drift.
             speedups[name].append(round(elapsed_by_workers[1] / elapsed_by_workers[2], 2))
+            speedups_after_startup[name].append(round((elapsed_by_workers[1] - fixed[1]) / (elapsed_by_workers[2] - fixed[2]), 2))
             if snownlp_rates:
                 snownlp_rates.append(snownlp())
                 versus_snownlp.append(round(n / elapsed_by_workers[1] / statistics.mean(snownlp_rates), 1))
     results["speedup_per_round"] = speedups
+    results["speedup_after_startup_per_round"] = speedups_after_startup
     results["vs_snownlp_per_round"] = versus_snownlp
     rows = []
     for name, path, n in inputs:
@@ -131,7 +139,8 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
                          "peak_rss_mb": round(peak / 2**20)})
             print(rows[-1], flush=True)
     results["analyze"] = rows
-    results["analyze_fixed_cost_s"] = round(min(fixed_costs), 2)
+    results["analyze_fixed_cost_s"] = round(min(fixed_costs[1]), 2)
+    results["analyze_fixed_cost_2_workers_s"] = round(min(fixed_costs[2]), 2)
     results["analyze_rounds"] = repeats  # a later `--only` run may use another --repeats
 
 
@@ -449,12 +458,18 @@ def write_markdown(results: dict) -> str:
                 lines.append(f"\nAgainst SnowNLP sentiment timed within each round, just before and just after that round's "
                              f"review runs (the mean of the two): "
                              f"{', '.join(f'{x:.1f}x' for x in per_round)}, median {float(np.median(per_round)):.1f}x.")
+            after_startup = results.get("speedup_after_startup_per_round", {}).get(name)
+            if after_startup:
+                paired += (f" With each run's fixed cost (that round's one-row run, same workers) taken off: "
+                           f"{', '.join(f'{x:.2f}x' for x in after_startup)}, median {float(np.median(after_startup)):.2f}x.")
             lines.append(f"\nSpeed-up from 1 to 2 workers on {name}, fastest runs: "
                          f"{two['docs_per_s'] / one['docs_per_s']:.2f}x.{paired}")
         if results.get("analyze_fixed_cost_s"):
             lines.append(f"\nWhat every run pays besides its records (starting Python, importing, loading and warming up "
                          f"the models, exiting), timed as `analyze` of a one-row file: {results['analyze_fixed_cost_s']} s, "
-                         "fastest of the rounds.")
+                         + (f"{results['analyze_fixed_cost_2_workers_s']} s with 2 workers, "
+                            if results.get("analyze_fixed_cost_2_workers_s") else "")
+                         + "fastest of the rounds.")
     if "baselines" in results:
         ours = next((r["docs_per_s"] for r in results.get("analyze", []) if r["input"] == "reviews" and r["workers"] == 1), None)
         sampled = results.get("baseline_texts")
