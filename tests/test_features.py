@@ -109,6 +109,20 @@ def test_a_bank_scores_each_model_as_it_would_alone():
         assert np.allclose(got_together, want, atol=1e-5) and np.allclose(got_alone, want, atol=1e-5)
 
 
+def test_a_bank_keeps_one_column_of_a_binary_model_in_cache_line_rows():
+    from feedback_nlp.models.bank import LinearBank, _cache_line_rows
+
+    reviews = LinearTextClassifier(calibrate=False).fit(*REVIEWS)
+    service = LinearTextClassifier(calibrate=False).fit(*SERVICE)
+    bank = LinearBank([reviews, service])
+    assert bank.mirrored == [True, False] and bank.score_weights.shape[1] == 1 + len(service.labels_)
+    logits = bank.decision(reviews.counts(["服务太差了", "", "质量很好，推荐"]))[0]
+    assert logits.shape == (3, 2) and np.array_equal(logits[:, 0], -logits[:, 1])
+    for width, padded in ((15, 16), (16, 16), (4, 4), (17, 17), (29, 32)):
+        table = _cache_line_rows(7, width)
+        assert table.shape == (7, padded) and table.ctypes.data % 64 == 0 and not table.any()
+
+
 def test_word_facts_stay_right_when_the_vocabulary_is_reset():
     from feedback_nlp.word_facts import WordFacts
 

