@@ -107,6 +107,11 @@ def test_a_bank_scores_each_model_as_it_would_alone():
     alone = [reviews.bank.decision(counts)[0], service.bank.decision(counts)[0]]
     for want, got_together, got_alone in zip(expected, together, alone, strict=True):
         assert np.allclose(got_together, want, atol=1e-5) and np.allclose(got_alone, want, atol=1e-5)
+    padded = LinearBank([reviews, *[service] * 4])  # 1 + 4 * 3 columns, padded to a 16-wide row
+    assert padded.score_weights.shape[1] == 16
+    for got in padded.decision(counts)[1:]:
+        assert np.array_equal(got, together[1])
+    assert np.array_equal(padded.decision(counts)[0], together[0])
 
 
 def test_a_bank_keeps_one_column_of_a_binary_model_in_cache_line_rows():

@@ -93,7 +93,7 @@ def _cache_line_rows(n_rows: int, width: int) -> np.ndarray:
     if padded - width > width // 4:
         padded = width
     raw = np.zeros(n_rows * padded + per_line, dtype=np.float32)
-    offset = (-raw.ctypes.data % 64) // raw.itemsize  # malloc aligns to 16 bytes, so this is a whole number
+    offset = (-raw.ctypes.data % 64) // raw.itemsize  # whole and < per_line: float32 data is 4-byte aligned
     return raw[offset : offset + n_rows * padded].reshape(n_rows, padded)
 
 
