@@ -10,6 +10,7 @@ import numpy as np
 
 from .base import DocComponent
 from .features import batch_counts, per_batch
+from .lexicon import load_lexicon
 from .models import load_model
 from .models.bank import SharedBank
 from .schema import Analysis, Turn
@@ -42,7 +43,9 @@ class ModelComponent(DocComponent):
         return self.shared_bank or self.model
 
     def warm_up(self) -> None:
-        """Build the scoring tables now rather than on the first batch (see `Pipeline.warm_up`)."""
+        """Build the scoring tables, and load the lexicon that the featurizer reads, now rather than on the first
+        batch (see `Pipeline.warm_up`): the lexicon alone took 0.08 s of each worker's first batch."""
+        load_lexicon()
         if hasattr(self._bank_owner(), "bank"):
             _ = self._bank_owner().bank
 

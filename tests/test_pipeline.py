@@ -74,6 +74,16 @@ def test_pipe_with_two_processes_matches_one(full_nlp):
     assert one == two
 
 
+def test_warm_up_loads_the_lexicon_that_the_first_batch_would(test_models_pipeline):
+    # In a fresh process: this one's lexicon was loaded by earlier tests. Workers forked after the warm-up share it.
+    code = ("import sys, feedback_nlp\nfrom feedback_nlp.lexicon import load_lexicon\n"
+            f"feedback_nlp.load({str(test_models_pipeline)!r}, warm_up=sys.argv[1] == 'warm')\n"
+            "print(load_lexicon.cache_info().currsize)")
+    loaded = {how: subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True, check=True)
+              .stdout.split()[-1] for how in ("warm", "cold")}
+    assert loaded == {"warm": "1", "cold": "0"}
+
+
 def test_a_pipeline_loaded_cold_warms_up_in_its_workers_and_scores_the_same(full_nlp, test_models_pipeline):
     cold = feedback_nlp.load(test_models_pipeline, warm_up=False)
     # The components' scoring tables: a bank shared by the contact-level components, satisfaction's own.
