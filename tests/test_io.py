@@ -289,6 +289,14 @@ def test_parquet_batches_are_gathered_into_row_groups(tmp_path, monkeypatch):
     written = pq.ParquetFile(path)
     assert written.num_row_groups == 2  # 10 rows once the limit of 8 is passed, then the last 5 at close
     assert written.read().column("id").to_pylist() == [str(i) for i in range(15)]
+    # Wide rows (transcripts) fill a row group's bytes before its rows.
+    monkeypatch.setattr(ParquetSink, "row_group_rows", 1000)
+    monkeypatch.setattr(ParquetSink, "row_group_bytes", 2500)
+    with ParquetSink(path, leading_columns=["id"]) as sink:
+        for start in range(0, 15, 5):
+            sink.write([{"id": str(i), "turns": [{"text": "退款" * 100}]} for i in range(start, start + 5)])
+    written = pq.ParquetFile(path)
+    assert [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)] == [5, 5, 5]
 
 
 def test_parquet_dictionary_pages_only_for_columns_with_few_values(tmp_path):
