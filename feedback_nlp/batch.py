@@ -44,6 +44,16 @@ class RunStats:
                 self.sentiment_sum += score
                 self.sentiment_n += 1
 
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON types, for `analyze --summary-json`."""
+        return {
+            "rows_in": self.rows_in, "scored": self.scored, "rejected": self.rejected,
+            "reject_reasons": dict(self.reject_reasons.most_common()), "truncated": self.truncated,
+            "conversations_grouped": self.conversations_grouped, "elapsed_s": round(self.elapsed, 3),
+            "records_per_s": round(self.docs_per_second, 1), "categories": dict(self.categories.most_common()),
+            "mean_sentiment": round(self.sentiment_sum / self.sentiment_n, 4) if self.sentiment_n else None,
+        }
+
     def merge(self, other: RunStats) -> None:
         """Add the counts of a batch observed elsewhere (in a worker process)."""
         self.scored += other.scored

@@ -76,6 +76,7 @@ def analyze(
     explain: Annotated[bool, typer.Option("--explain", help="Add the terms that contributed most to each predicted category.")] = False,
     store: Annotated[Path | None, typer.Option(help="Also append the scored records to this DuckDB results store.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    summary_json: Annotated[Path | None, typer.Option(help="Also write the run's summary (counts, reject reasons, elapsed time and records/s from opening the input to closing the output) to this JSON file.")] = None,
 ) -> None:
     """Score a file of texts or transcripts and write one output row per input record.
 
@@ -130,6 +131,12 @@ def analyze(
     except errors.FeedbackNLPError as exc:
         fail(exc)
         return
+    if summary_json is not None:
+        from .io import rejected_path
+
+        summary = {"input": str(input), "output": str(output), "rejected_rows": str(rejected_path(output)),
+                   "workers": workers, "batch_size": batch_size, **stats.to_dict()}
+        summary_json.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if not quiet:
         _print_summary(stats, input, output)
 

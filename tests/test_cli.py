@@ -81,6 +81,21 @@ def test_analyze_writes_output_and_summary(tmp_path):
     assert rejected[0]["code"] == "empty_text" and rejected[0]["line"] == 3
 
 
+def test_analyze_writes_its_summary_as_json_for_scripts(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,我的卡被多扣了100元\n2,\n3,怎么开通短信提醒\n", encoding="utf-8")
+    out, summary_file = tmp_path / "scored.csv", tmp_path / "run.json"
+    for workers in ("1", "2"):
+        result = runner.invoke(app, ["analyze", str(source), "-o", str(out), "-w", workers, "-q",
+                                     "--summary-json", str(summary_file)])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        assert (summary["rows_in"], summary["scored"], summary["rejected"]) == (3, 2, 1)
+        assert summary["reject_reasons"] == {"empty_text": 1} and summary["workers"] == int(workers)
+        assert sum(summary["categories"].values()) == 2 and summary["rejected_rows"] == f"{out}.rejected.jsonl"
+        assert summary["elapsed_s"] > 0 and summary["records_per_s"] == pytest.approx(2 / summary["elapsed_s"], rel=0.1)
+
+
 def test_analyze_clear_errors(tmp_path):
     result = runner.invoke(app, ["analyze", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "Input file not found" in result.output
