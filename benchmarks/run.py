@@ -148,6 +148,18 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
     results["analyze_rounds"] = repeats  # a later `--only` run may use another --repeats
 
 
+def bench_ceiling(results: dict, n_dialogues: int, repeats: int) -> None:
+    """What a second process can give on this machine at best (`ceiling.py`), next to what `analyze -w 2` gets."""
+    import ceiling
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    dialogues = WORK / "ceiling-dialogues.jsonl"
+    dialogues.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations(n_dialogues)),
+                         encoding="utf-8")
+    results["ceiling"] = ceiling.measure(dialogues, repeats)
+    print(results["ceiling"], flush=True)
+
+
 PIPELINE_IN_PROCESS = "feedback-nlp full pipeline, in process"
 
 
@@ -475,6 +487,14 @@ def write_markdown(results: dict) -> str:
                          + (f"{results['analyze_fixed_cost_2_workers_s']} s with 2 workers, "
                             if results.get("analyze_fixed_cost_2_workers_s") else "")
                          + "fastest of the rounds.")
+    if "ceiling" in results:
+        c = results["ceiling"]
+        lines += ["", "## What a second process can give on this machine", "", *stamp("ceiling"),
+                  "The time of one process doing all the work over the wall time of two forked processes doing half each, "
+                  "with no queue, reading or writing (`benchmarks/ceiling.py`), per round:", "",
+                  f"- a pure-Python loop, which needs no memory: {_rounds(c['python_loop'])};",
+                  f"- the loaded pipeline scoring {c['conversations']:,} conversations, forked after loading as "
+                  f"`analyze`'s workers are: {_rounds(c['pipeline_conversations'])}."]
     if "baselines" in results:
         ours = next((r["docs_per_s"] for r in results.get("analyze", []) if r["input"] == "reviews" and r["workers"] == 1), None)
         sampled = results.get("baseline_texts")
@@ -532,10 +552,14 @@ def write_markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rounds(values: list[float]) -> str:
+    return f"{', '.join(f'{x:.2f}x' for x in values)}, median {float(np.median(values)):.2f}x"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small inputs: a smoke run, not for the README")
-    parser.add_argument("--only", nargs="*", help="analyze baselines service memory monitoring profile")
+    parser.add_argument("--only", nargs="*", help="analyze baselines service memory monitoring profile ceiling")
     parser.add_argument("--repeats", type=int, help="rounds of each measurement (default 3, 1 with --quick); more "
                         "rounds give steadier medians on a machine whose speed drifts")
     args = parser.parse_args()
@@ -552,6 +576,7 @@ def main() -> None:
         "memory": lambda r: bench_memory(r, [20_000, 50_000] if quick else [200_000, 1_000_000]),
         "monitoring": lambda r: bench_monitoring(r, 50_000 if quick else 1_000_000),
         "profile": lambda r: profile(r, 2_000 if quick else 10_000),
+        "ceiling": lambda r: bench_ceiling(r, 500 if quick else 5_000, repeats),
     }
     target = ROOT / "benchmarks" / ("results-quick" if quick else "results")
     previous = target.with_suffix(".json")
