@@ -136,7 +136,11 @@ def analyze(
 
         summary = {"input": str(input), "output": str(output), "rejected_rows": str(rejected_path(output)),
                    "workers": workers, "batch_size": batch_size, **stats.to_dict()}
-        summary_json.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        try:
+            summary_json.parent.mkdir(parents=True, exist_ok=True)
+            summary_json.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:  # the scored output is written by now: say so, then fail
+            fail(errors.file_unwritable(summary_json, f"{exc.strerror or exc} (the output {output} is complete)"))
     if not quiet:
         _print_summary(stats, input, output)
 

@@ -73,6 +73,10 @@ def unsupported_output(path: object, known: list[str]) -> InputError:
     return InputError(f"Cannot write {path}: the output extension must be one of {', '.join(known)}.")
 
 
+def file_unwritable(path: object, why: object) -> FeedbackNLPError:
+    return FeedbackNLPError(f"Cannot write {path}: {why}")
+
+
 def empty_stdin() -> InputError:
     return InputError("Nothing on standard input. Pipe texts or JSON lines into `feedback-nlp tag`.")
 

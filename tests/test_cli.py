@@ -94,6 +94,8 @@ def test_analyze_writes_its_summary_as_json_for_scripts(tmp_path):
         assert summary["reject_reasons"] == {"empty_text": 1} and summary["workers"] == int(workers)
         assert sum(summary["categories"].values()) == 2 and summary["rejected_rows"] == f"{out}.rejected.jsonl"
         assert summary["elapsed_s"] > 0 and summary["records_per_s"] == pytest.approx(2 / summary["elapsed_s"], rel=0.1)
+    result = runner.invoke(app, ["analyze", str(source), "-o", str(out), "-q", "--summary-json", str(source / "run.json")])
+    assert result.exit_code == 2 and "Cannot write" in result.output and "is complete" in result.output
 
 
 def test_analyze_clear_errors(tmp_path):

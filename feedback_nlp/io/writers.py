@@ -113,8 +113,9 @@ class RecordSink:
         return None
 
     def warm_up(self) -> None:
-        """Import what writing needs. A run with workers calls it once they are started, so that it happens while
-        they score the first batches instead of holding back the first results."""
+        """Import what writing needs. A run with workers calls it once each worker has a batch, so that it happens
+        while they score their first batches instead of holding them back (a run with fewer batches than workers
+        leaves the import to its first write)."""
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
