@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,19 +42,29 @@ def machine() -> dict:
             "feedback_nlp": feedback_nlp.__version__, "date": time.strftime("%Y-%m-%d %H:%M")}
 
 
-def run_measured(args: list[str]) -> tuple[float, int]:
-    """Wall time and peak resident memory (the process and its children) of a command.
+class Measured(NamedTuple):
+    seconds: float
+    peak_rss: int  # bytes, summed over the process and its children: pages they share count once per process
+    peak_pss: int  # bytes, shared pages split between the processes that share them; 0 unless asked for
+
+
+def run_measured(args: list[str], pss: bool = False) -> Measured:
+    """Wall time and peak memory (the process and its children) of a command.
 
     Memory is sampled every 0.1 s, but the process tree is listed only every second: listing it scans every
     process on the machine (~3 ms of CPU), and doing that at each sample took ~6% of a core from the measured
-    command, which only shows when the command keeps both cores busy (2 workers)."""
+    command, which only shows when the command keeps both cores busy (2 workers). With `pss`, the proportional set
+    size is also read once a second: forked workers share the loaded models, which RSS counts once per process,
+    and reading it costs ~4 ms a process (~1% of a core at that rate)."""
     started = time.perf_counter()
     process = psutil.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    peak, tree, listed = 0, [process], 0.0
+    peak, peak_pss, tree, listed = 0, 0, [process], 0.0
     while process.poll() is None:
         try:
             if time.perf_counter() - listed >= 1.0:
                 tree, listed = [process, *process.children(recursive=True)], time.perf_counter()
+                if pss:
+                    peak_pss = max(peak_pss, sum(_proportional_set_size(p.pid) for p in tree))
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
         except psutil.Error:
             pass
@@ -61,7 +72,16 @@ def run_measured(args: list[str]) -> tuple[float, int]:
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {process.stderr.read().decode()[-2000:]}")
-    return elapsed, peak
+    return Measured(elapsed, peak, peak_pss)
+
+
+def _proportional_set_size(pid: int) -> int:
+    """Bytes (Linux's /proc/PID/smaps_rollup; 0 for a process that has just ended)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next((int(line.split()[1]) * 1024 for line in rollup if line.startswith("Pss:")), 0)
+    except OSError:
+        return 0
 
 
 def review_texts(n: int) -> list[str]:
@@ -96,7 +116,7 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
     one_row = WORK / "one-review.csv"  # what a run costs before and after its records: start-up and exit
     pd.DataFrame({"id": [0], "text": review_texts(1)}).to_csv(one_row, index=False)
     fixed_costs: dict[int, list[float]] = {1: [], 2: []}
-    best: dict[tuple[str, int], tuple[float, int]] = {}
+    best: dict[tuple[str, int], tuple[float, int, int]] = {}
     speedups: dict[str, list[float]] = {name: [] for name, _, _ in inputs}
     # The same ratio over each run's scoring alone, from opening the input to closing the output as the run itself
     # reports it (`--summary-json`): the scaling a long run sees, where start-up is a second of hours.
@@ -106,7 +126,7 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
     # Rounds over all configurations, so that 1 and 2 workers meet the same drifts of the machine's speed.
     for _ in range(repeats):
         fixed = {workers: run_measured([*CLI, "analyze", str(one_row), "-o", str(WORK / "out-one.parquet"), "-q",
-                                        "-w", str(workers)])[0] for workers in (1, 2)}
+                                        "-w", str(workers)]).seconds for workers in (1, 2)}
         for workers, seconds in fixed.items():
             fixed_costs[workers].append(seconds)
         for name, path, n in inputs:
@@ -118,11 +138,11 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
             for workers in (1, 2):
                 command = [*CLI, "analyze", str(path), "-o", str(WORK / f"out-{name}.parquet"), "-q", "-w", str(workers),
                            "--summary-json", str(summary)]
-                elapsed, peak = run_measured(command)
+                elapsed, peak, peak_pss = run_measured(command, pss=True)
                 elapsed_by_workers[workers] = elapsed
                 scoring_by_workers[workers] = json.loads(summary.read_text(encoding="utf-8"))["elapsed_s"]
-                previous = best.get((name, workers), (float("inf"), 0))
-                best[(name, workers)] = (min(previous[0], elapsed), max(previous[1], peak))
+                previous = best.get((name, workers), (float("inf"), 0, 0))
+                best[(name, workers)] = (min(previous[0], elapsed), max(previous[1], peak), max(previous[2], peak_pss))
             # The two runs of one round are back to back: their ratio is the least disturbed by the drift.
             speedups[name].append(round(elapsed_by_workers[1] / elapsed_by_workers[2], 2))
             speedups_scoring[name].append(round(scoring_by_workers[1] / scoring_by_workers[2], 2))
@@ -137,10 +157,10 @@ def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int,
     for name, path, n in inputs:
         size_mb = path.stat().st_size / 2**20
         for workers in (1, 2):
-            elapsed, peak = best[(name, workers)]
+            elapsed, peak, peak_pss = best[(name, workers)]
             rows.append({"input": name, "records": n, "workers": workers, "seconds": round(elapsed, 1),
                          "docs_per_s": round(n / elapsed, 1), "mb_per_s": round(size_mb / elapsed, 2),
-                         "peak_rss_mb": round(peak / 2**20)})
+                         "peak_rss_mb": round(peak / 2**20), "peak_pss_mb": round(peak_pss / 2**20)})
             print(rows[-1], flush=True)
     results["analyze"] = rows
     results["analyze_fixed_cost_s"] = round(min(fixed_costs[1]), 2)
@@ -345,7 +365,7 @@ def bench_memory(results: dict, sizes: list[int]) -> None:
             handle.write("id,text,channel\n")
             for i in range(n):
                 handle.write(f'{i},"{base[i % len(base)].replace(chr(34), "")}",phone\n')
-        elapsed, peak = run_measured([*CLI, "analyze", str(path), "-o", str(WORK / "mem-out.csv"), "-q"])
+        elapsed, peak, _ = run_measured([*CLI, "analyze", str(path), "-o", str(WORK / "mem-out.csv"), "-q"])
         rows.append({"rows": n, "file_mb": round(path.stat().st_size / 2**20), "seconds": round(elapsed, 1),
                      "peak_rss_mb": round(peak / 2**20)})
         print(rows[-1], flush=True)
@@ -369,7 +389,7 @@ def bench_monitoring(results: dict, n: int) -> None:
     for name, args in (("trends --freq 15min --by category", ["trends", str(store), "--freq", "15min", "--by", "category", "-o", str(WORK / "t.parquet")]),
                        ("alerts --freq h --by business_line", ["alerts", str(store), "--freq", "h", "--by", "business_line"]),
                        ("report", ["report", str(store), "-o", str(WORK / "report.html")])):
-        elapsed, peak = run_measured([*CLI, *args])
+        elapsed, peak, _ = run_measured([*CLI, *args])
         rows.append({"command": name, "records": n, "seconds": round(elapsed, 1), "peak_rss_mb": round(peak / 2**20)})
         print(rows[-1], flush=True)
     results["monitoring"] = rows
@@ -457,12 +477,15 @@ def write_markdown(results: dict) -> str:
                   "sentiment, emotion, satisfaction, escalation, keywords)", "", *stamp("analyze"),
                   f"Fastest of {results.get('analyze_rounds', results.get('repeats', 1))} runs of each; SnowNLP's rate comes from the same run "
                   "(next section).", "",
-                  "| input | records | workers | seconds | docs/s | MB/s | peak RSS MB | docs/s per core vs SnowNLP sentiment |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "Peak memory of the process and its workers: RSS counts the models that forked workers share once per "
+                  "process, PSS splits shared pages between the processes that share them (read once a second).", "",
+                  "| input | records | workers | seconds | docs/s | MB/s | peak RSS MB | peak PSS MB "
+                  "| docs/s per core vs SnowNLP sentiment |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for r in results["analyze"]:
             ratio = f"{r['docs_per_s'] / r['workers'] / snow:.1f}x" if snow and r["input"] == "reviews" else "-"
             lines.append(f"| {r['input']} | {r['records']:,} | {r['workers']} | {r['seconds']} | {r['docs_per_s']:,} "
-                         f"| {r['mb_per_s']} | {r['peak_rss_mb']} | {ratio} |")
+                         f"| {r['mb_per_s']} | {r['peak_rss_mb']} | {r.get('peak_pss_mb', '-')} | {ratio} |")
         for name in ("reviews", "conversations"):
             one = next(r for r in results["analyze"] if r["input"] == name and r["workers"] == 1)
             two = next(r for r in results["analyze"] if r["input"] == name and r["workers"] == 2)
