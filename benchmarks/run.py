@@ -103,15 +103,21 @@ def conversations(n: int) -> list[dict]:
     return out
 
 
+def conversations_file(n: int) -> Path:
+    """`conversations(n)` as JSON lines in the work folder: the input of `analyze` and of the ceiling."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / "dialogues.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations(n)), encoding="utf-8")
+    return path
+
+
 def bench_analyze(results: dict, n_reviews: int, n_dialogues: int, repeats: int, per_tool: dict[str, int]) -> None:
     """Each configuration `repeats` times, keeping the fastest: this shared machine's speed drifts by a third
     between minutes, and the fastest run is the one least disturbed."""
     WORK.mkdir(parents=True, exist_ok=True)
     reviews = WORK / "reviews.csv"
     pd.DataFrame({"id": range(n_reviews), "text": review_texts(n_reviews)}).to_csv(reviews, index=False)
-    dialogues = WORK / "dialogues.jsonl"
-    dialogues.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations(n_dialogues)),
-                         encoding="utf-8")
+    dialogues = conversations_file(n_dialogues)
     inputs = (("reviews", reviews, n_reviews), ("conversations", dialogues, n_dialogues))
     one_row = WORK / "one-review.csv"  # what a run costs before and after its records: start-up and exit
     pd.DataFrame({"id": [0], "text": review_texts(1)}).to_csv(one_row, index=False)
@@ -172,11 +178,7 @@ def bench_ceiling(results: dict, n_dialogues: int, repeats: int) -> None:
     """What a second process can give on this machine at best (`ceiling.py`), next to what `analyze -w 2` gets."""
     import ceiling
 
-    WORK.mkdir(parents=True, exist_ok=True)
-    dialogues = WORK / "ceiling-dialogues.jsonl"
-    dialogues.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations(n_dialogues)),
-                         encoding="utf-8")
-    results["ceiling"] = ceiling.measure(dialogues, repeats)
+    results["ceiling"] = ceiling.measure(conversations_file(n_dialogues), repeats)
     print(results["ceiling"], flush=True)
 
 

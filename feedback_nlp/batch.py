@@ -30,6 +30,10 @@ class RunStats:
     reject_reasons: Counter = field(default_factory=Counter)
 
     @property
+    def mean_sentiment(self) -> float | None:
+        return self.sentiment_sum / self.sentiment_n if self.sentiment_n else None
+
+    @property
     def docs_per_second(self) -> float:
         return self.scored / self.elapsed if self.elapsed else 0.0
 
@@ -51,7 +55,7 @@ class RunStats:
             "reject_reasons": dict(self.reject_reasons.most_common()), "truncated": self.truncated,
             "conversations_grouped": self.conversations_grouped, "elapsed_s": round(self.elapsed, 3),
             "records_per_s": round(self.docs_per_second, 1), "categories": dict(self.categories.most_common()),
-            "mean_sentiment": round(self.sentiment_sum / self.sentiment_n, 4) if self.sentiment_n else None,
+            "mean_sentiment": None if self.mean_sentiment is None else round(self.mean_sentiment, 4),
         }
 
     def merge(self, other: RunStats) -> None:

@@ -163,8 +163,8 @@ def _print_summary(stats, input: Path, output: Path) -> None:
         total = sum(stats.categories.values())
         mix = "  ".join(f"{c} {n / total:.0%}" for c, n in stats.categories.most_common())
         table.add_row("categories", mix)
-    if stats.sentiment_n:
-        table.add_row("mean sentiment", f"{stats.sentiment_sum / stats.sentiment_n:+.2f}")
+    if stats.mean_sentiment is not None:
+        table.add_row("mean sentiment", f"{stats.mean_sentiment:+.2f}")
     table.add_row("output", str(output))
     table.add_row("rejected rows", str(rejected_path(output)))
     out.print(table)

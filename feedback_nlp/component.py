@@ -10,10 +10,10 @@ import numpy as np
 
 from .base import DocComponent
 from .features import batch_counts, per_batch
-from .lexicon import load_lexicon
 from .models import load_model
 from .models.bank import SharedBank
 from .schema import Analysis, Turn
+from .word_facts import WORD_FACTS
 
 
 def resolve_model_path(settings: dict[str, Any], base_dir: Path, key: str = "model") -> Path:
@@ -45,7 +45,8 @@ class ModelComponent(DocComponent):
     def warm_up(self) -> None:
         """Build the scoring tables, and load the lexicon that the featurizer reads, now rather than on the first
         batch (see `Pipeline.warm_up`): the lexicon alone took 0.08 s of each worker's first batch."""
-        load_lexicon()
+        if getattr(self.model, "featurizer", None) is not None:  # a transformer reads the text itself
+            WORD_FACTS.warm_up()
         if hasattr(self._bank_owner(), "bank"):
             _ = self._bank_owner().bank
 

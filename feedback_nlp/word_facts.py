@@ -83,6 +83,10 @@ class WordFacts:
         self._lock = threading.Lock()
         self._reset()
 
+    def warm_up(self) -> None:
+        """Load the lexicon that working out a new word's facts reads, now rather than at the first lookup."""
+        load_lexicon()
+
     def _reset(self) -> None:
         self._index: dict[str, int] = {}
         # prefix -> the column of prefix + word, by the column of the word (-1: not worked out yet).

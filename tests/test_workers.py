@@ -102,3 +102,30 @@ def test_answer_pipes_hold_several_answers():
     with WorkerPool(_NoPipeline(), 2) as pool:
         assert all(fcntl.fcntl(c.fileno(), fcntl.F_GETPIPE_SZ) >= 1 << 20 for c in pool._answers)
         assert list(pool.imap(_fail_on_three, [0, 1, 2])) == [0, 1, 2]
+
+
+def test_the_writer_warms_up_once_every_worker_has_a_batch(monkeypatch):
+    # Importing the Parquet writer before sending any batch kept both workers waiting for it.
+    from feedback_nlp import batch
+
+    events = []
+
+    class RecordingPool:
+        def __init__(self, pipeline, processes):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+        def imap(self, function, tasks):
+            for _ in tasks:
+                events.append("batch sent")
+                yield None
+
+    monkeypatch.setattr(batch, "WorkerPool", RecordingPool)
+    runs = batch._analyze_parallel(None, [([], [])] * 3, 2, False, lambda: None, lambda: events.append("warm-up"))
+    assert len(list(runs)) == 3
+    assert events == ["batch sent", "batch sent", "warm-up", "batch sent"]
